@@ -1,0 +1,212 @@
+// The public Array type. Concrete arrays and tracers are both `Array`s, so user code
+// written against `Array` runs unchanged under eager evaluation and every transformation.
+
+import type { DType, TypedArray } from "../dtypes.js";
+import { type Shape, ShapedArray, stridesOf } from "../shape.js";
+import type { ArrayMethods } from "./methods.js";
+
+/** A value that numpy-style functions accept: an Array or a JS scalar (weakly typed). */
+export type ArrayLike = Array | number | boolean;
+
+/**
+ * Raised when a traced value is used where a concrete one is needed (JAX's
+ * ConcretizationTypeError / TracerBoolConversionError).
+ */
+export class ConcretizationTypeError extends TypeError {
+  override name = "ConcretizationTypeError";
+}
+
+let methods: ArrayMethods | undefined;
+
+/** Called once by the numpy layer, so methods like `x.add(y)` avoid an import cycle. */
+export function registerArrayMethods(m: ArrayMethods): void {
+  methods = m;
+}
+
+function m(): ArrayMethods {
+  if (!methods) throw new Error("wax: numpy module not loaded (import from 'wax')");
+  return methods;
+}
+
+export abstract class Array {
+  abstract get aval(): ShapedArray;
+
+  get shape(): Shape {
+    return this.aval.shape;
+  }
+  get dtype(): DType {
+    return this.aval.dtype;
+  }
+  get weakType(): boolean {
+    return this.aval.weakType;
+  }
+  get ndim(): number {
+    return this.aval.shape.length;
+  }
+  get size(): number {
+    return this.aval.size;
+  }
+
+  /** Describes the traced value for concretization errors. */
+  protected concretizationError(what: string): never {
+    throw new ConcretizationTypeError(
+      `Abstract tracer value encountered where concrete value is expected: ${String(this)}\n` +
+        `The problem arose with \`${what}\`: a traced array (shape ${this.aval.strShort()}) has no value while a ` +
+        `function is being transformed. If the value depends on a function argument, compute with ` +
+        `np.where / lax.select instead of a JS conditional, or mark the argument static ` +
+        `(jit's staticArgnums).`,
+    );
+  }
+
+  /** A TypedArray copy of the elements in row-major order. */
+  data(): TypedArray {
+    return this.concretizationError("data()");
+  }
+  /** Nested JS arrays, like numpy's `tolist()`; a number (or boolean) for a 0-d array. */
+  toList(): unknown {
+    return this.concretizationError("toList()");
+  }
+  /** The single element of a size-1 array as a JS number (boolean for bool). */
+  item(): number | boolean {
+    return this.concretizationError("item()");
+  }
+  dispose(): void {}
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+  [Symbol.toPrimitive](hint: string): number | string {
+    if (hint === "string") return this.toString();
+    const v = this.item();
+    return typeof v === "boolean" ? Number(v) : v;
+  }
+
+  // Methods for the common numpy operations, as on jax.Array.
+  add(y: ArrayLike): Array { return m().add(this, y); }
+  sub(y: ArrayLike): Array { return m().subtract(this, y); }
+  mul(y: ArrayLike): Array { return m().multiply(this, y); }
+  div(y: ArrayLike): Array { return m().divide(this, y); }
+  floorDiv(y: ArrayLike): Array { return m().floorDivide(this, y); }
+  mod(y: ArrayLike): Array { return m().remainder(this, y); }
+  pow(y: ArrayLike): Array { return m().power(this, y); }
+  neg(): Array { return m().negative(this); }
+  abs(): Array { return m().abs(this); }
+  sqrt(): Array { return m().sqrt(this); }
+  exp(): Array { return m().exp(this); }
+  log(): Array { return m().log(this); }
+  tanh(): Array { return m().tanh(this); }
+  equal(y: ArrayLike): Array { return m().equal(this, y); }
+  notEqual(y: ArrayLike): Array { return m().notEqual(this, y); }
+  less(y: ArrayLike): Array { return m().less(this, y); }
+  lessEqual(y: ArrayLike): Array { return m().lessEqual(this, y); }
+  greater(y: ArrayLike): Array { return m().greater(this, y); }
+  greaterEqual(y: ArrayLike): Array { return m().greaterEqual(this, y); }
+  sum(axis?: number | number[] | null, opts?: { keepdims?: boolean }): Array { return m().sum(this, axis, opts); }
+  prod(axis?: number | number[] | null, opts?: { keepdims?: boolean }): Array { return m().prod(this, axis, opts); }
+  max(axis?: number | number[] | null, opts?: { keepdims?: boolean }): Array { return m().max(this, axis, opts); }
+  min(axis?: number | number[] | null, opts?: { keepdims?: boolean }): Array { return m().min(this, axis, opts); }
+  mean(axis?: number | number[] | null, opts?: { keepdims?: boolean }): Array { return m().mean(this, axis, opts); }
+  argmax(axis?: number | null, opts?: { keepdims?: boolean }): Array { return m().argmax(this, axis, opts); }
+  argmin(axis?: number | null, opts?: { keepdims?: boolean }): Array { return m().argmin(this, axis, opts); }
+  reshape(...shape: (number | number[])[]): Array {
+    const s = shape.length === 1 && globalThis.Array.isArray(shape[0]) ? shape[0] : (shape as number[]);
+    return m().reshape(this, s);
+  }
+  ravel(): Array { return m().ravel(this); }
+  flatten(): Array { return m().ravel(this); }
+  transpose(axes?: number[]): Array { return m().transpose(this, axes); }
+  get T(): Array { return m().transpose(this); }
+  swapaxes(a: number, b: number): Array { return m().swapaxes(this, a, b); }
+  squeeze(axis?: number | number[]): Array { return m().squeeze(this, axis); }
+  expandDims(axis: number | number[]): Array { return m().expandDims(this, axis); }
+  broadcastTo(shape: number[]): Array { return m().broadcastTo(this, shape); }
+  astype(dtype: DType): Array { return m().astype(this, dtype); }
+  dot(y: Array): Array { return m().dot(this, y); }
+  matmul(y: Array): Array { return m().matmul(this, y); }
+  clip(lo?: ArrayLike | null, hi?: ArrayLike | null): Array { return m().clip(this, lo, hi); }
+  /**
+   * numpy basic indexing, one entry per leading axis: an integer picks one index and
+   * drops the axis, `[start, stop, step]` slices it (null entries take the defaults),
+   * `null` keeps the whole axis. `x.slice(0)` is `x[0]`, `x.slice(null, [1, 3])` is `x[:, 1:3]`.
+   */
+  slice(...index: (number | null | readonly (number | null | undefined)[])[]): Array {
+    return m().index(this, index);
+  }
+}
+
+/** An array with values: the result of eager computation. */
+export class ConcreteArray extends Array {
+  readonly #aval: ShapedArray;
+  #buf: TypedArray | null;
+
+  /** Takes ownership of `buf`, which must hold `aval.size` elements in row-major order. */
+  constructor(aval: ShapedArray, buf: TypedArray) {
+    super();
+    this.#aval = aval;
+    this.#buf = buf;
+  }
+
+  get aval(): ShapedArray {
+    return this.#aval;
+  }
+
+  /** The backing buffer, without a copy. Internal: callers must not mutate it. */
+  get buffer(): TypedArray {
+    if (!this.#buf) throw new ReferenceError(`Array ${this.#aval.strShort()} has been disposed`);
+    return this.#buf;
+  }
+
+  override data(): TypedArray {
+    return this.buffer.slice();
+  }
+
+  override item(): number | boolean {
+    if (this.size !== 1) {
+      throw new TypeError(
+        `item() can only be called on an array of size 1, got an array of shape ${this.aval.strShort()}`,
+      );
+    }
+    const v = this.buffer[0]!;
+    return this.dtype === "bool" ? v !== 0 : v;
+  }
+
+  override toList(): unknown {
+    const buf = this.buffer;
+    const isBool = this.dtype === "bool";
+    const get = (i: number) => (isBool ? buf[i] !== 0 : buf[i]!);
+    if (this.ndim === 0) return get(0);
+    const strides = stridesOf(this.shape);
+    const build = (axis: number, off: number): unknown[] => {
+      const n = this.shape[axis]!;
+      const out: unknown[] = new globalThis.Array(n);
+      for (let i = 0; i < n; i++) {
+        const o = off + i * strides[axis]!;
+        out[i] = axis === this.ndim - 1 ? get(o) : build(axis + 1, o);
+      }
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  override dispose(): void {
+    this.#buf = null;
+  }
+
+  get isDisposed(): boolean {
+    return this.#buf === null;
+  }
+
+  override toString(): string {
+    if (this.isDisposed) return `Array(<disposed> ${this.aval.strShort()})`;
+    return `Array(${formatList(this.toList())}, dtype=${this.dtype})`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+function formatList(v: unknown): string {
+  if (globalThis.Array.isArray(v)) return `[${v.map(formatList).join(", ")}]`;
+  return typeof v === "boolean" ? (v ? "True" : "False") : String(v);
+}
+

@@ -1,0 +1,142 @@
+// The trace stack, after JAX's Autodidax: eager evaluation, jaxpr tracing, vmap (and
+// later jvp and pmap) are interpreters of the same primitives. `bind` finds the innermost
+// interpreter among its arguments (or the dynamic one that makeJaxpr installs), raises
+// every argument into it and lets it process the primitive.
+
+import type { ShapedArray } from "../shape.js";
+import { abstractEvalRules } from "../primitives/abstract.js";
+import { evalPrimitive } from "../primitives/impl.js";
+import type { Params, Primitive } from "../primitives/params.js";
+import { Array, ConcreteArray } from "./array.js";
+
+export type TraceClass = new (main: MainTrace) => Trace;
+
+export class MainTrace {
+  active = true;
+  constructor(
+    readonly level: number,
+    readonly traceType: TraceClass,
+    readonly globalData: unknown,
+  ) {}
+}
+
+export abstract class Trace {
+  constructor(readonly main: MainTrace) {}
+  /** Wraps a concrete value as a value of this trace. */
+  abstract pure(x: ConcreteArray): Array;
+  /** Wraps a tracer of a lower (outer) trace as a value of this trace. */
+  abstract lift(x: Tracer): Array;
+  abstract processPrimitive<P extends Primitive>(prim: P, tracers: Array[], params: Params<P>): Array[];
+}
+
+/** A value being traced by some interpreter; subclasses carry what that interpreter needs. */
+export abstract class Tracer extends Array {
+  abstract readonly trace: Trace;
+  /** The value with this trace's wrapping removed when it adds nothing (Autodidax's full_lower). */
+  fullLower(): Array {
+    return this;
+  }
+  override toString(): string {
+    return `Traced<ShapedArray(${this.dtype}[${this.shape.join(",")}])>with<${this.trace.constructor.name}(level=${this.trace.main.level})>`;
+  }
+}
+
+/** Raised when a tracer outlives the transformation that made it (JAX's UnexpectedTracerError). */
+export class UnexpectedTracerError extends Error {
+  override name = "UnexpectedTracerError";
+}
+
+export class EvalTrace extends Trace {
+  pure(x: ConcreteArray): Array {
+    return x;
+  }
+  lift(x: Tracer): Array {
+    return x;
+  }
+  processPrimitive<P extends Primitive>(prim: P, tracers: Array[], params: Params<P>): Array[] {
+    return evalPrimitive(prim, tracers as ConcreteArray[], params);
+  }
+}
+
+const traceStack: MainTrace[] = [new MainTrace(0, EvalTrace, null)];
+let dynamicTrace: MainTrace | null = null;
+
+/** Runs `fn` with a new interpreter pushed on the trace stack. */
+export function withMain<T>(traceType: TraceClass, globalData: unknown, fn: (main: MainTrace) => T): T {
+  const main = new MainTrace(traceStack.length, traceType, globalData);
+  traceStack.push(main);
+  try {
+    return fn(main);
+  } finally {
+    traceStack.pop();
+    main.active = false;
+  }
+}
+
+/** Makes `main` receive every bind, even of concrete values (JAX's omnistaging). */
+export function withDynamic<T>(main: MainTrace, fn: () => T): T {
+  const prev = dynamicTrace;
+  dynamicTrace = main;
+  try {
+    return fn();
+  } finally {
+    dynamicTrace = prev;
+  }
+}
+
+/** The traces currently on the stack, innermost last (used to look up named axes). */
+export function activeMains(): readonly MainTrace[] {
+  return traceStack;
+}
+
+function checkLive(t: Tracer): void {
+  if (!t.trace.main.active) {
+    throw new UnexpectedTracerError(
+      `Encountered an unexpected tracer: ${String(t)} escaped the transformation that created it ` +
+        `(for example it was stored in an outer variable). Return it from the function instead.`,
+    );
+  }
+}
+
+export function findTopTrace(xs: readonly Array[]): Trace {
+  let top = traceStack[0]!;
+  for (const x of xs) {
+    if (x instanceof Tracer) {
+      checkLive(x);
+      if (x.trace.main.level > top.level) top = x.trace.main;
+    }
+  }
+  if (dynamicTrace && dynamicTrace.level > top.level) top = dynamicTrace;
+  return new top.traceType(top);
+}
+
+export function fullRaise(trace: Trace, x: Array): Array {
+  if (!(x instanceof Tracer)) {
+    if (!(x instanceof ConcreteArray)) throw new TypeError(`expected an Array, got ${String(x)}`);
+    return trace.pure(x);
+  }
+  checkLive(x);
+  if (x.trace.main === trace.main) return x;
+  if (x.trace.main.level < trace.main.level) return trace.lift(x);
+  throw new UnexpectedTracerError(
+    `Can't lift ${String(x)} to level ${trace.main.level}: a tracer from an inner transformation leaked out of it.`,
+  );
+}
+
+export function fullLower(x: Array): Array {
+  return x instanceof Tracer ? x.fullLower() : x;
+}
+
+export function bind<P extends Primitive>(prim: P, args: readonly Array[], params: Params<P>): Array[] {
+  const trace = findTopTrace(args);
+  const tracers = args.map((a) => fullRaise(trace, a));
+  return trace.processPrimitive(prim, tracers, params).map(fullLower);
+}
+
+export function bind1<P extends Primitive>(prim: P, args: readonly Array[], params: Params<P>): Array {
+  return bind(prim, args, params)[0]!;
+}
+
+export function abstractEval<P extends Primitive>(prim: P, avals: ShapedArray[], params: Params<P>): ShapedArray[] {
+  return abstractEvalRules[prim](avals, params);
+}

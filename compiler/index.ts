@@ -1,0 +1,11 @@
+// The public API of wax: `import { numpy as np, lax, vmap, makeJaxpr } from "wax"`.
+
+export * as numpy from "./numpy/index.js";
+export * as lax from "./lax/index.js";
+export { Array, ConcretizationTypeError, type ArrayLike } from "./core/array.js";
+export { UnexpectedTracerError } from "./core/trace.js";
+export { NameError } from "./primitives/impl.js";
+export { ClosedJaxpr, Jaxpr, evalJaxpr } from "./jaxpr/jaxpr.js";
+export { makeJaxpr, ShapeDtypeStruct } from "./jaxpr/trace.js";
+export { treeFlatten, treeUnflatten, treeMap } from "./tree.js";
+export type { DType } from "./dtypes.js";
