@@ -1,7 +1,7 @@
 // The numpy namespace (`import { numpy as np } from "wax"`), and the Array methods.
 
 import { registerArrayMethods } from "../core/array.js";
-import type { Array, ArrayLike } from "../core/array.js";
+import type { Array as WaxArray, ArrayLike } from "../core/array.js";
 import { asArray } from "../core/scalar.js";
 import { type DType, checkDType } from "../dtypes.js";
 import * as lax from "../lax/lax.js";
@@ -18,12 +18,13 @@ export * from "./contractions.js";
 export { einsum } from "./einsum.js";
 export * as nn from "./nn.js";
 export type { DType } from "../dtypes.js";
+export { Array, type ArrayLike } from "../core/array.js";
 
 export const float32: DType = "float32";
 export const int32: DType = "int32";
 export const bool: DType = "bool";
 
-export function astype(x: ArrayLike, dtype: DType): Array {
+export function astype(x: ArrayLike, dtype: DType): WaxArray {
   return lax.convertElementType(asArray(x, "astype"), checkDType(dtype, "astype"));
 }
 
