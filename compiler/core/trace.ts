@@ -1,11 +1,12 @@
 // The trace stack, after JAX's Autodidax: eager evaluation, jaxpr tracing, vmap (and
 // later jvp and pmap) are interpreters of the same primitives. `bind` finds the innermost
-// interpreter among its arguments (or the dynamic one that makeJaxpr installs), raises
-// every argument into it and lets it process the primitive.
+// interpreter among its arguments (or the dynamic one that makeJaxpr installs, or for a
+// collective the one binding its axis name), raises every argument into it and lets it
+// process the primitive.
 
 import type { ShapedArray } from "../shape.js";
 import { abstractEvalRules } from "../primitives/abstract.js";
-import { evalPrimitive } from "../primitives/impl.js";
+import { NameError, evalPrimitive } from "../primitives/impl.js";
 import type { Params, Primitive } from "../primitives/params.js";
 import { Array, ConcreteArray } from "./array.js";
 
@@ -98,7 +99,45 @@ function checkLive(t: Tracer): void {
   }
 }
 
-export function findTopTrace(xs: readonly Array[]): Trace {
+/** What a trace that binds a named axis (vmap or pmap with an axis name) keeps as its globalData. */
+export interface AxisFrame {
+  readonly axisName: string | null;
+  readonly axisSize: number;
+}
+
+/** The axis frame of `main`, if it binds a named axis. */
+export function axisFrameOf(main: MainTrace): AxisFrame | null {
+  const g = main.globalData as Partial<AxisFrame> | null;
+  return g !== null && typeof g === "object" && typeof g.axisName === "string" ? (g as AxisFrame) : null;
+}
+
+/** The innermost trace binding axis `name` (JAX's core.axis_frame); NameError when none does. */
+export function lookupAxis(name: string): MainTrace {
+  for (let i = traceStack.length - 1; i >= 0; i--) {
+    if (axisFrameOf(traceStack[i]!)?.axisName === name) return traceStack[i]!;
+  }
+  const bound = traceStack.map(axisFrameOf).filter((f) => f !== null).reverse().map((f) => `'${f.axisName}'`);
+  throw new NameError(
+    `unbound axis name: ${name}. The following axis names (e.g. defined by pmap) are available to collective operations: [${bound.join(", ")}]`,
+  );
+}
+
+/** The axis names a collective refers to; such a primitive goes to the trace binding them. */
+export function usedAxisNames<P extends Primitive>(prim: P, params: Params<P>): string[] {
+  switch (prim) {
+    case "psum":
+    case "pmax":
+    case "pmin":
+      return [...(params as Params<"psum">).axes];
+    case "all_gather":
+    case "axis_index":
+      return [(params as Params<"axis_index">).axis_name];
+    default:
+      return [];
+  }
+}
+
+export function findTopTrace(xs: readonly Array[], axisMains: readonly MainTrace[] = []): Trace {
   let top = traceStack[0]!;
   for (const x of xs) {
     if (x instanceof Tracer) {
@@ -106,6 +145,7 @@ export function findTopTrace(xs: readonly Array[]): Trace {
       if (x.trace.main.level > top.level) top = x.trace.main;
     }
   }
+  for (const m of axisMains) if (m.level > top.level) top = m;
   if (dynamicTrace && dynamicTrace.level > top.level) top = dynamicTrace;
   return new top.traceType(top);
 }
@@ -128,7 +168,7 @@ export function fullLower(x: Array): Array {
 }
 
 export function bind<P extends Primitive>(prim: P, args: readonly Array[], params: Params<P>): Array[] {
-  const trace = findTopTrace(args);
+  const trace = findTopTrace(args, usedAxisNames(prim, params).map(lookupAxis));
   const tracers = args.map((a) => fullRaise(trace, a));
   return trace.processPrimitive(prim, tracers, params).map(fullLower);
 }

@@ -1,2 +1,3 @@
 // The lax namespace.
 export * from "./lax.js";
+export * from "./collectives.js";
