@@ -166,6 +166,15 @@ test("concatenate", () => {
   in (c,) }`);
 });
 
+test("np.concatenate of more than 16 arrays is a tree of concatenates, as in JAX", () => {
+  const cat = (...xs: np.Array[]) => np.concatenate(xs);
+  printsAs(cat, Array.from({ length: 17 }, () => f32(1)), `{ lambda ; a:f32[1] b:f32[1] c:f32[1] d:f32[1] e:f32[1] f:f32[1] g:f32[1] h:f32[1]
+    i:f32[1] j:f32[1] k:f32[1] l:f32[1] m:f32[1] n:f32[1] o:f32[1] p:f32[1] q:f32[1]. let
+    r:f32[16] = concatenate[dimension=0] a b c d e f g h i j k l m n o p
+    s:f32[17] = concatenate[dimension=0] r q
+  in (s,) }`);
+});
+
 test("lax.select is select_n with the false case first", () => {
   printsAs((p, x, y) => lax.select(p, x, y), [bool(3), f32(3), f32(3)], "{ lambda ; a:bool[3] b:f32[3] c:f32[3]. let d:f32[3] = select_n a c b in (d,) }");
 });

@@ -226,4 +226,8 @@ export function full(shape: readonly number[], fillValue: ArrayLike, dtype?: DTy
   return bind("broadcast_in_dim", [c], { shape: s, broadcast_dimensions: [] })[0]!;
 }
 
-export const stopGradient = unary("stop_gradient");
+/** Binds stop_gradient on floats only; other dtypes have no gradient to stop (as in JAX). */
+export function stopGradient(x: ArrayLike): Array {
+  const a = asArray(x, "stopGradient");
+  return a.dtype === "float32" ? bind1("stop_gradient", [a], {}) : a;
+}

@@ -101,7 +101,7 @@ export function tensordot(a: ArrayLike, b: ArrayLike, axes: number | readonly [n
   if (typeof axes === "number") {
     if (!Number.isInteger(axes) || axes < 0 || axes > Math.min(x.ndim, y.ndim)) {
       throw new RangeError(
-        `Number of tensordot axes (axes=${axes}) exceeds input ranks (${x.ndim} and ${y.ndim})`,
+        `Number of tensordot axes (axes ${axes}) exceeds input ranks (${pyTuple(x.shape)} and ${pyTuple(y.shape)})`,
       );
     }
     xa = globalThis.Array.from({ length: axes }, (_, i) => x.ndim - axes + i);

@@ -5,6 +5,7 @@ import { asArray } from "../core/scalar.js";
 import { type DType, type TypedArray, castScalar, checkDType, dtypeOfTypedArray, typedArrayFor } from "../dtypes.js";
 import * as lax from "../lax/lax.js";
 import { ShapedArray, checkShape, pyTuple, sizeOf } from "../shape.js";
+import { broadcastToShape } from "./promote.js";
 
 export interface DTypeOption {
   dtype?: DType;
@@ -16,12 +17,8 @@ const INT32_MAX = 2147483647, INT32_MIN = -2147483648;
 function nestedShape(obj: unknown): { shape: number[]; leaves: (number | boolean)[] } {
   const leaves: (number | boolean)[] = [];
   let shape: number[] | undefined;
-  const walk = (x: unknown, dims: number[]): void => {
-    if (globalThis.Array.isArray(x)) {
-      x.forEach((c) => walk(c, [...dims, x.length]));
-      if (x.length === 0) walk(undefined, [...dims, 0]);
-      return;
-    }
+  // Every leaf, and every empty list, fixes the full shape; they must all agree.
+  const record = (dims: number[]): void => {
     if (shape === undefined) shape = dims;
     else if (shape.length !== dims.length || shape.some((d, i) => d !== dims[i])) {
       throw new TypeError(
@@ -29,7 +26,14 @@ function nestedShape(obj: unknown): { shape: number[]; leaves: (number | boolean
           `found sub-lists of shapes ${pyTuple(shape)} and ${pyTuple(dims)} (ragged nested arrays are not supported)`,
       );
     }
-    if (x === undefined) return;
+  };
+  const walk = (x: unknown, dims: number[]): void => {
+    if (globalThis.Array.isArray(x)) {
+      if (x.length === 0) record([...dims, 0]);
+      x.forEach((c) => walk(c, [...dims, x.length]));
+      return;
+    }
+    record(dims);
     if (typeof x !== "number" && typeof x !== "boolean") {
       throw new TypeError(`np.array: elements must be numbers or booleans, got ${typeof x} ${String(x)}`);
     }
@@ -39,12 +43,14 @@ function nestedShape(obj: unknown): { shape: number[]; leaves: (number | boolean
   return { shape: shape ?? [], leaves };
 }
 
+/** numpy's inference: bool if all leaves are booleans, int32 if all are integers, else float32 (also for no leaves). */
 function inferDtype(leaves: (number | boolean)[]): DType {
-  if (leaves.length > 0 && leaves.every((v) => typeof v === "boolean")) return "bool";
+  if (leaves.length === 0) return "float32";
+  if (leaves.every((v) => typeof v === "boolean")) return "bool";
   return leaves.every((v) => typeof v === "boolean" || Number.isInteger(v)) ? "int32" : "float32";
 }
 
-function fromValues(values: NumericList, shape: number[], dtype: DType): ConcreteArray {
+function fromValues(values: NumericList, shape: number[], dtype: DType, weakType = false): ConcreteArray {
   const buf = typedArrayFor(dtype, values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
@@ -53,7 +59,7 @@ function fromValues(values: NumericList, shape: number[], dtype: DType): Concret
     }
     buf[i] = castScalar(v, dtype);
   }
-  return new ConcreteArray(new ShapedArray(shape, dtype), buf);
+  return new ConcreteArray(new ShapedArray(shape, dtype, weakType), buf);
 }
 
 type NumericList = { readonly length: number; readonly [i: number]: number | boolean };
@@ -65,7 +71,8 @@ export interface ArrayOptions extends DTypeOption {
 
 /**
  * np.array: from nested JS arrays, numbers, booleans, an Array, or a TypedArray with
- * `{ shape }`. Integers give int32, other numbers float32, booleans bool.
+ * `{ shape }`. Integers give int32, other numbers float32, booleans bool. A JS number
+ * alone gives a weakly typed 0-d array, as a Python scalar does in JAX.
  */
 export function array(obj: unknown, opts: ArrayOptions = {}): Array {
   const dtype = opts.dtype === undefined ? undefined : checkDType(opts.dtype, "np.array");
@@ -83,12 +90,13 @@ export function array(obj: unknown, opts: ArrayOptions = {}): Array {
     }
     const own = dtypeOfTypedArray(obj);
     const d = dtype ?? own ?? (obj instanceof Float64Array ? "float32" : "int32");
-    if (d === own) return new ConcreteArray(new ShapedArray(shape, d), (obj as unknown as TypedArray).slice());
+    // A bool copy goes through fromValues, which stores each byte as 0 or 1.
+    if (d === own && d !== "bool") return new ConcreteArray(new ShapedArray(shape, d), (obj as unknown as TypedArray).slice());
     return fromValues(ta, shape, d);
   }
   if (opts.shape !== undefined) throw new TypeError("np.array: the shape option is only for TypedArray data");
   const { shape, leaves } = nestedShape(obj);
-  return fromValues(leaves, shape, dtype ?? inferDtype(leaves));
+  return fromValues(leaves, shape, dtype ?? inferDtype(leaves), dtype === undefined && typeof obj === "number");
 }
 
 export const asarray = array;
@@ -96,8 +104,10 @@ export const asarray = array;
 export function full(shape: number | readonly number[], fillValue: ArrayLike, opts: DTypeOption = {}): Array {
   const s = checkShape(shape, "full");
   const v = asArray(fillValue, "full");
-  if (v.ndim !== 0) return lax.broadcastInDim(opts.dtype ? lax.convertElementType(v, opts.dtype) : v, s, v.shape.map((_, i) => s.length - v.ndim + i));
-  return lax.full(s, v, opts.dtype === undefined ? undefined : checkDType(opts.dtype, "full"));
+  const dtype = opts.dtype === undefined ? undefined : checkDType(opts.dtype, "full");
+  // An array fill value is broadcast to the shape, as jnp.full does with broadcast_to.
+  if (v.ndim !== 0) return broadcastToShape(dtype ? lax.convertElementType(v, dtype) : v, s);
+  return lax.full(s, v, dtype);
 }
 
 export function zeros(shape: number | readonly number[], opts: DTypeOption = {}): Array {
@@ -108,26 +118,40 @@ export function ones(shape: number | readonly number[], opts: DTypeOption = {}):
   return lax.full(checkShape(shape, "ones"), 1, checkDType(opts.dtype ?? "float32", "ones"));
 }
 
-export function fullLike(x: Array, fillValue: ArrayLike, opts: DTypeOption = {}): Array {
-  const dtype = opts.dtype ?? x.dtype;
-  const weak = opts.dtype === undefined && x.weakType;
+export function fullLike(x: ArrayLike, fillValue: ArrayLike, opts: DTypeOption = {}): Array {
+  const a = asArray(x, "fullLike");
+  const dtype = opts.dtype === undefined ? a.dtype : checkDType(opts.dtype, "fullLike");
+  const weak = opts.dtype === undefined && a.weakType;
   const v = lax.convertElementType(asArray(fillValue, "fullLike"), dtype, weak);
-  return lax.broadcastInDim(v, x.shape, []);
+  return lax.broadcastInDim(v, a.shape, []);
 }
 
-export function zerosLike(x: Array, opts: DTypeOption = {}): Array {
+export function zerosLike(x: ArrayLike, opts: DTypeOption = {}): Array {
   return fullLike(x, 0, opts);
 }
 
-export function onesLike(x: Array, opts: DTypeOption = {}): Array {
+export function onesLike(x: ArrayLike, opts: DTypeOption = {}): Array {
   return fullLike(x, 1, opts);
 }
 
 /**
- * np.arange. With one integer argument it is lax.iota (staged when traced); otherwise the
- * values are computed here, as numpy would, and become a constant.
+ * np.arange. With one argument it is lax.iota (staged when traced); otherwise the values
+ * are computed here, as numpy would, and become a constant. The options object may follow
+ * any number of the positional arguments: `np.arange(5, { dtype: "float32" })`.
  */
-export function arange(start: number, stop?: number, step?: number, opts: DTypeOption = {}): Array {
+export function arange(start: number, opts?: DTypeOption): Array;
+export function arange(start: number, stop: number | undefined, opts?: DTypeOption): Array;
+export function arange(start: number, stop?: number, step?: number, opts?: DTypeOption): Array;
+export function arange(
+  start: number,
+  stopOrOpts?: number | DTypeOption,
+  stepOrOpts?: number | DTypeOption,
+  lastOpts: DTypeOption = {},
+): Array {
+  const isOpts = (v: unknown): v is DTypeOption => typeof v === "object" && v !== null;
+  const opts = isOpts(stopOrOpts) ? stopOrOpts : isOpts(stepOrOpts) ? stepOrOpts : lastOpts;
+  const stop = isOpts(stopOrOpts) ? undefined : stopOrOpts;
+  const step = isOpts(stopOrOpts) || isOpts(stepOrOpts) ? undefined : stepOrOpts;
   const args = [start, stop, step].filter((v) => v !== undefined) as number[];
   for (const v of args) {
     if (typeof v !== "number" || !Number.isFinite(v)) throw new TypeError(`arange: arguments must be finite numbers, got ${String(v)}`);
@@ -135,11 +159,9 @@ export function arange(start: number, stop?: number, step?: number, opts: DTypeO
   const inferred: DType = args.every(Number.isInteger) ? "int32" : "float32";
   const dtype = opts.dtype === undefined ? inferred : checkDType(opts.dtype, "arange");
   if (stop === undefined && step === undefined) {
-    if (!Number.isInteger(start) || start < 0) {
-      if (start < 0) return array([], { dtype });
-      return arange(0, start, 1, opts);
-    }
-    return lax.iota(dtype, start);
+    if (start < 0) return array([], { dtype });
+    // jnp.arange(2.5) is iota of ceil(2.5), in the float dtype the argument implies.
+    return lax.iota(dtype, Math.ceil(start));
   }
   const lo = stop === undefined ? 0 : start;
   const hi = stop === undefined ? start : stop;

@@ -50,9 +50,10 @@ export const min = reduction("min", boolAware(lax.reduceMin, asInt(lax.reduceMin
 export const amax = max;
 export const amin = min;
 
-/** np.any / np.all. */
-export const any = reduction("any", (x, axes) => lax.ne(lax.reduceMax(lax.convertElementType(x, "int32"), axes), 0), { identity: true });
-export const all = reduction("all", (x, axes) => lax.ne(lax.reduceMin(lax.convertElementType(lax.ne(x, 0), "int32"), axes), 0), { identity: true });
+/** np.any / np.all: max / min over bools, whose identities (false / true) make empty reductions right. */
+const toBool = (x: Array): Array => (x.dtype === "bool" ? x : lax.ne(x, 0));
+export const any = reduction("any", (x, axes) => lax.reduceMax(toBool(x), axes), { identity: true });
+export const all = reduction("all", (x, axes) => lax.reduceMin(toBool(x), axes), { identity: true });
 
 /** np.mean: integer and bool inputs are averaged in float32. */
 export function mean(x: ArrayLike, axis?: AxisArg, opts: ReduceOptions = {}): Array {

@@ -103,7 +103,14 @@ export function concatenate(arrays: readonly ArrayLike[], axis: number | null = 
       );
     }
   }
-  return lax.concatenate(xs, normalizeAxis(axis, first.ndim));
+  const ax = normalizeAxis(axis, first.ndim);
+  // Like JAX, concatenate at most 16 operands at a time (a tree of concatenations).
+  while (xs.length > 1) {
+    const groups: Array[] = [];
+    for (let i = 0; i < xs.length; i += 16) groups.push(lax.concatenate(xs.slice(i, i + 16), ax));
+    xs = groups;
+  }
+  return xs[0]!;
 }
 
 export function stack(arrays: readonly ArrayLike[], axis = 0): Array {
