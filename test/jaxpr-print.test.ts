@@ -160,6 +160,11 @@ test("zeros inside a function broadcast a literal", () => {
   in (c,) }`);
 });
 
+test("a 0-d fill broadcast to shape () is the fill itself", () => {
+  printsAs(() => np.zeros([]), [], "{ lambda ; . let  in (0.0,) }");
+  printsAs((x) => np.add(x, np.ones([], { dtype: "int32" })), [i32()], "{ lambda ; a:i32[]. let b:i32[] = add a 1 in (b,) }");
+});
+
 test("concatenate", () => {
   printsAs((x, y) => np.concatenate([x, y], 1), [f32(2, 3), f32(2, 1)], `{ lambda ; a:f32[2,3] b:f32[2,1]. let
     c:f32[2,4] = concatenate[dimension=1] a b

@@ -109,6 +109,15 @@ test("any and all", () => {
   expectArray(np.all(np.zeros([0])), true, "bool");
 });
 
+test("the options object may take the place of the axis", () => {
+  expectArray(np.sum(x(), { keepdims: true }), [[21]], "int32");
+  expectArray(np.mean(x(), { keepdims: true }), [[3.5]], "float32");
+  expectArray(np.max(x(), { keepdims: true }), [[6]], "int32");
+  expectArray(np.argmax(x(), { keepdims: true }), [[5]], "int32");
+  expectArray(x().sum({ keepdims: true }), [[21]], "int32");
+  expectArray(x().argmin({ keepdims: true }), [[0]], "int32");
+});
+
 test("reductions reject bad axes", () => {
   expectError(() => np.sum(x(), 2), "axis 2 is out of bounds for array of dimension 2");
   expectError(() => np.mean(x(), -3), "axis -3 is out of bounds for array of dimension 2");

@@ -100,13 +100,13 @@ export abstract class Array {
   lessEqual(y: ArrayLike): Array { return m().lessEqual(this, y); }
   greater(y: ArrayLike): Array { return m().greater(this, y); }
   greaterEqual(y: ArrayLike): Array { return m().greaterEqual(this, y); }
-  sum(axis?: number | number[] | null, opts?: { keepdims?: boolean }): Array { return m().sum(this, axis, opts); }
-  prod(axis?: number | number[] | null, opts?: { keepdims?: boolean }): Array { return m().prod(this, axis, opts); }
-  max(axis?: number | number[] | null, opts?: { keepdims?: boolean }): Array { return m().max(this, axis, opts); }
-  min(axis?: number | number[] | null, opts?: { keepdims?: boolean }): Array { return m().min(this, axis, opts); }
-  mean(axis?: number | number[] | null, opts?: { keepdims?: boolean }): Array { return m().mean(this, axis, opts); }
-  argmax(axis?: number | null, opts?: { keepdims?: boolean }): Array { return m().argmax(this, axis, opts); }
-  argmin(axis?: number | null, opts?: { keepdims?: boolean }): Array { return m().argmin(this, axis, opts); }
+  sum(axis?: number | number[] | null | { keepdims?: boolean }, opts?: { keepdims?: boolean }): Array { return m().sum(this, axis, opts); }
+  prod(axis?: number | number[] | null | { keepdims?: boolean }, opts?: { keepdims?: boolean }): Array { return m().prod(this, axis, opts); }
+  max(axis?: number | number[] | null | { keepdims?: boolean }, opts?: { keepdims?: boolean }): Array { return m().max(this, axis, opts); }
+  min(axis?: number | number[] | null | { keepdims?: boolean }, opts?: { keepdims?: boolean }): Array { return m().min(this, axis, opts); }
+  mean(axis?: number | number[] | null | { keepdims?: boolean }, opts?: { keepdims?: boolean }): Array { return m().mean(this, axis, opts); }
+  argmax(axis?: number | null | { keepdims?: boolean }, opts?: { keepdims?: boolean }): Array { return m().argmax(this, axis, opts); }
+  argmin(axis?: number | null | { keepdims?: boolean }, opts?: { keepdims?: boolean }): Array { return m().argmin(this, axis, opts); }
   reshape(...shape: (number | number[])[]): Array {
     const s = shape.length === 1 && globalThis.Array.isArray(shape[0]) ? shape[0] : (shape as number[]);
     return m().reshape(this, s);

@@ -3,11 +3,12 @@
 import type { DType } from "../dtypes.js";
 import type { Array, ArrayLike } from "./array.js";
 
-type Axis = number | number[] | null | undefined;
+type Keepdims = { keepdims?: boolean };
+type Axis = number | number[] | null | undefined | Keepdims;
 type Binary = (x: ArrayLike, y: ArrayLike) => Array;
 type Unary = (x: ArrayLike) => Array;
-type Reduction = (x: ArrayLike, axis?: Axis, opts?: { keepdims?: boolean }) => Array;
-type ArgReduction = (x: ArrayLike, axis?: number | null, opts?: { keepdims?: boolean }) => Array;
+type Reduction = (x: ArrayLike, axis?: Axis, opts?: Keepdims) => Array;
+type ArgReduction = (x: ArrayLike, axis?: number | null | Keepdims, opts?: Keepdims) => Array;
 
 export interface ArrayMethods {
   add: Binary; subtract: Binary; multiply: Binary; divide: Binary;

@@ -3,7 +3,7 @@
 
 import { type Array, type ArrayLike } from "../core/array.js";
 import { asArray, scalarArray } from "../core/scalar.js";
-import { bind, bind1 } from "../core/trace.js";
+import { bind1 } from "../core/trace.js";
 import { type DType, checkDType } from "../dtypes.js";
 import type { BinaryPrimitive, DimensionNumbers, UnaryPrimitive } from "../primitives/params.js";
 import { checkShape, normalizeAxes, pyTuple } from "../shape.js";
@@ -78,7 +78,10 @@ export function convertElementType(x: ArrayLike, newDtype: DType, weakType = fal
 
 export function broadcastInDim(x: ArrayLike, shape: readonly number[], broadcastDimensions: readonly number[]): Array {
   const s = checkShape(shape, "broadcastInDim");
-  return bind1("broadcast_in_dim", [asArray(x, "broadcastInDim")], {
+  const a = asArray(x, "broadcastInDim");
+  // A 0-d operand "broadcast" to shape () is itself, as in JAX.
+  if (a.ndim === 0 && s.length === 0 && broadcastDimensions.length === 0) return a;
+  return bind1("broadcast_in_dim", [a], {
     shape: s,
     broadcast_dimensions: [...broadcastDimensions],
   });
@@ -223,7 +226,7 @@ export function full(shape: readonly number[], fillValue: ArrayLike, dtype?: DTy
   if (v.ndim !== 0) throw new TypeError(`full must be called with a scalar fill_value, got fill_value.shape ${pyTuple(v.shape)}.`);
   const weak = dtype === undefined && v.weakType;
   const c = convertElementType(v, dtype ?? v.dtype, weak);
-  return bind("broadcast_in_dim", [c], { shape: s, broadcast_dimensions: [] })[0]!;
+  return broadcastInDim(c, s, []);
 }
 
 /** Binds stop_gradient on floats only; other dtypes have no gradient to stop (as in JAX). */

@@ -16,14 +16,21 @@ function keep(x: Array, axes: number[], keepdims: boolean | undefined): Array {
   return keepdims ? lax.expandDims(x, axes) : x;
 }
 
-type Reducer = (x: ArrayLike, axis?: AxisArg, opts?: ReduceOptions) => Array;
+type Reducer = (x: ArrayLike, axis?: AxisArg | ReduceOptions, opts?: ReduceOptions) => Array;
+
+/** The axis may be left out before the options: `np.sum(x, { keepdims: true })`. */
+function axisAndOptions<O extends object>(axis: AxisArg | O, opts: O | undefined): [AxisArg, O] {
+  if (typeof axis === "object" && axis !== null && !globalThis.Array.isArray(axis)) return [undefined, axis as O];
+  return [axis as AxisArg, opts ?? ({} as O)];
+}
 
 function reduction(
   name: string,
   op: (x: Array, axes: number[]) => Array,
   opts: { upcastBool?: boolean; identity?: boolean } = {},
 ): Reducer {
-  return (x, axis, o = {}) => {
+  return (x, axisIn, oIn) => {
+    const [axis, o] = axisAndOptions(axisIn, oIn);
     let a = asArray(x, name);
     const axes = reductionAxes(axis, a.ndim);
     if (!opts.identity && axes.some((ax) => a.shape[ax] === 0)) {
@@ -56,7 +63,8 @@ export const any = reduction("any", (x, axes) => lax.reduceMax(toBool(x), axes),
 export const all = reduction("all", (x, axes) => lax.reduceMin(toBool(x), axes), { identity: true });
 
 /** np.mean: integer and bool inputs are averaged in float32. */
-export function mean(x: ArrayLike, axis?: AxisArg, opts: ReduceOptions = {}): Array {
+export function mean(x: ArrayLike, axisIn?: AxisArg | ReduceOptions, optsIn?: ReduceOptions): Array {
+  const [axis, opts] = axisAndOptions(axisIn, optsIn);
   const a = asArray(x, "mean");
   const axes = reductionAxes(axis, a.ndim);
   const n = axes.reduce((p, ax) => p * a.shape[ax]!, 1);
@@ -67,7 +75,8 @@ export function mean(x: ArrayLike, axis?: AxisArg, opts: ReduceOptions = {}): Ar
 
 function argReduction(name: "argmax" | "argmin") {
   const op = name === "argmax" ? lax.argmax : lax.argmin;
-  return (x: ArrayLike, axis?: number | null, opts: { keepdims?: boolean } = {}): Array => {
+  return (x: ArrayLike, axisIn?: number | null | { keepdims?: boolean }, optsIn?: { keepdims?: boolean }): Array => {
+    const [axis, opts] = axisAndOptions(axisIn, optsIn) as [number | null | undefined, { keepdims?: boolean }];
     let a = asArray(x, name);
     let ax: number;
     if (axis === null || axis === undefined) {
