@@ -6,7 +6,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const uvuBin = join(dirname(createRequire(import.meta.url).resolve("uvu/package.json")), "bin.js");
+const uvuMain = createRequire(import.meta.url).resolve("uvu");
+const uvuBin = join(uvuMain.slice(0, uvuMain.lastIndexOf("node_modules/uvu/") + "node_modules/uvu/".length), "bin.js");
 const pattern = process.argv[2] ?? "\\.test\\.js$";
 const res = spawnSync(process.execPath, [uvuBin, here, pattern], { encoding: "utf8", maxBuffer: 1 << 28 });
 process.stdout.write(res.stdout);
