@@ -9,4 +9,4 @@ export { ClosedJaxpr, Jaxpr, evalJaxpr } from "./jaxpr/jaxpr.js";
 export { makeJaxpr, ShapeDtypeStruct } from "./jaxpr/trace.js";
 export { treeFlatten, treeUnflatten, treeMap } from "./tree.js";
 export type { DType } from "./dtypes.js";
-export { vmap } from "./transforms/vmap.js";
+export { vmap, ValueError } from "./transforms/vmap.js";

@@ -139,4 +139,9 @@ test("template literals of tracers describe them without reading values", () => 
   assert.ok(s.startsWith("Traced<ShapedArray(float32[3])>"), s);
 });
 
+test("NaN and infinity cannot become int32", () => {
+  expectError(() => np.array([1, NaN], { dtype: "int32" }), "cannot convert float NaN to integer");
+  expectError(() => np.array([Infinity], { dtype: "int32" }), "cannot convert float infinity to integer");
+});
+
 test.run();

@@ -57,6 +57,9 @@ function fromValues(values: NumericList, shape: number[], dtype: DType, weakType
     if (dtype === "int32" && typeof v === "number" && Number.isInteger(v) && (v > INT32_MAX || v < INT32_MIN)) {
       throw new RangeError(`Python int ${v} too large to convert to int32`);
     }
+    if (dtype === "int32" && typeof v === "number" && !Number.isFinite(v)) {
+      throw new RangeError(`cannot convert float ${Number.isNaN(v) ? "NaN" : "infinity"} to integer (np.array with dtype int32)`);
+    }
     buf[i] = castScalar(v, dtype);
   }
   return new ConcreteArray(new ShapedArray(shape, dtype, weakType), buf);
