@@ -10,3 +10,7 @@ export { makeJaxpr, ShapeDtypeStruct } from "./jaxpr/trace.js";
 export { treeFlatten, treeUnflatten, treeMap } from "./tree.js";
 export type { DType } from "./dtypes.js";
 export { vmap, ValueError } from "./transforms/vmap.js";
+export { jit, Lowered, type Compiled, type JitOptions } from "./jit/jit.js";
+export { setEagerBackend, getEagerBackend, withEagerBackend } from "./core/trace.js";
+// Loading the jit module installs the wasm backend for eager operations.
+import "./jit/eager.js";

@@ -48,6 +48,11 @@ export class ShapedArray {
   get size(): number {
     return sizeOf(this.shape);
   }
+  #key: string | undefined;
+  /** A string naming dtype, weak type and shape, for cache keys. */
+  get key(): string {
+    return (this.#key ??= `${this.dtype}${this.weakType ? "~" : ""}[${this.shape.join(",")}]`);
+  }
   /** JAX's short form, as printed in jaxprs: `f32[5,4]`. */
   strShort(): string {
     return `${shortName(this.dtype)}[${this.shape.join(",")}]`;

@@ -1,7 +1,8 @@
-// wax/runtime: the small, dependency-free loader for compiled wax modules.
-// It holds no compiler and no Binaryen. The loader, shared memory and calling
-// convention arrive with the jit and CLI issues; the ABI version is fixed here so that
-// both sides agree on it from the start.
+// wax/runtime: the small, dependency-free part of wax that runs compiled modules.
+// It holds no compiler and no Binaryen.
+
+export { WaxMemory, waxMemory, MAX_PAGES } from "./memory.js";
+export { track, release } from "./lifetime.js";
 
 /** Version of the compiled-module calling convention and manifest format. */
 export const ABI_VERSION = 1;

@@ -7,7 +7,7 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { evalJaxpr, lax, makeJaxpr, numpy as np, vmap } from "../compiler/index.js";
+import { evalJaxpr, jit, lax, makeJaxpr, numpy as np, vmap } from "../compiler/index.js";
 import type { Array as WaxArray, DType } from "../compiler/index.js";
 import { bind, bind1 } from "../compiler/core/trace.js";
 import {
@@ -318,6 +318,15 @@ function dynamicSliceCase(rng: Rng): Case {
   };
 }
 
+/** A jitted function called inside the vmapped one: its jaxpr is batched as a whole. */
+function xlaCallCase(rng: Rng): Case {
+  const shape = rng.shape(0, 3);
+  const inner = jit(function inner(x: WaxArray, y: WaxArray) {
+    return np.multiply(np.sin(x), y).add(1.5);
+  });
+  return { prim: "xla_call", operands: [op(rng, shape, "float32"), op(rng, shape, "float32")], f: (x, y) => inner(x, y) };
+}
+
 function dotGeneralCase(rng: Rng): Case {
   const nb = rng.int(0, 1), nc = rng.int(0, 2), nl = rng.int(0, 1), nr = rng.int(0, 1);
   const bs = Array.from({ length: nb }, () => rng.int(1, 3));
@@ -407,6 +416,8 @@ function makeCase(rng: Rng, prim: Primitive): Case {
       return dotGeneralCase(rng);
     case "iota":
       return iotaCase(rng);
+    case "xla_call":
+      return xlaCallCase(rng);
     default:
       throw new Error(`no property case for primitive ${prim}`);
   }

@@ -1,6 +1,8 @@
 // The public Array type. Concrete arrays and tracers are both `Array`s, so user code
 // written against `Array` runs unchanged under eager evaluation and every transformation.
 
+import { release, track } from "../../runtime/lifetime.js";
+import { waxMemory } from "../../runtime/memory.js";
 import type { DType, TypedArray } from "../dtypes.js";
 import { type Shape, ShapedArray, stridesOf } from "../shape.js";
 import type { ArrayMethods } from "./methods.js";
@@ -133,16 +135,29 @@ export abstract class Array {
   }
 }
 
-/** An array with values: the result of eager computation. */
+/**
+ * An array with values. Its elements live either in a JS typed array or, once a compiled
+ * kernel has used or produced it (large arrays), in the shared wasm memory; the second
+ * kind is freed by dispose() or, when forgotten, by the garbage collector.
+ */
 export class ConcreteArray extends Array {
   readonly #aval: ShapedArray;
   #buf: TypedArray | null;
+  #ptr = 0;
 
   /** Takes ownership of `buf`, which must hold `aval.size` elements in row-major order. */
   constructor(aval: ShapedArray, buf: TypedArray) {
     super();
     this.#aval = aval;
     this.#buf = buf;
+  }
+
+  /** An array whose elements are the block at `ptr` of the shared memory; it owns the block. */
+  static resident(aval: ShapedArray, ptr: number): ConcreteArray {
+    const a = new ConcreteArray(aval, viewAt(aval, ptr));
+    a.#ptr = ptr;
+    track(a, ptr);
+    return a;
   }
 
   get aval(): ShapedArray {
@@ -153,6 +168,33 @@ export class ConcreteArray extends Array {
   get buffer(): TypedArray {
     if (!this.#buf) throw new ReferenceError(`Array ${this.#aval.strShort()} has been disposed`);
     return this.#buf;
+  }
+
+  /** The address of the elements in the shared memory, or 0 while they live in a JS typed array. */
+  get ptr(): number {
+    return this.#ptr;
+  }
+
+  /** Moves the elements into the shared memory (once) and returns their address. */
+  place(): number {
+    if (this.#ptr === 0) {
+      const buf = this.buffer;
+      const ptr = waxMemory().alloc(buf.byteLength);
+      const view = viewAt(this.#aval, ptr);
+      view.set(buf as never);
+      this.#buf = view;
+      this.#ptr = ptr;
+      track(this, ptr);
+    }
+    return this.#ptr;
+  }
+
+  /**
+   * The elements as a typed array, without a copy (a view into the shared memory for
+   * resident arrays). Read it, do not write it; it is valid until the array is disposed.
+   */
+  view(): TypedArray {
+    return this.buffer;
   }
 
   override data(): TypedArray {
@@ -188,6 +230,8 @@ export class ConcreteArray extends Array {
   }
 
   override dispose(): void {
+    if (this.#ptr !== 0) release(this, this.#ptr);
+    this.#ptr = 0;
     this.#buf = null;
   }
 
@@ -210,3 +254,16 @@ function formatList(v: unknown): string {
   return typeof v === "boolean" ? (v ? "True" : "False") : String(v);
 }
 
+
+/** A typed array over `aval.size` elements of the shared memory at `ptr`. */
+export function viewAt(aval: ShapedArray, ptr: number): TypedArray {
+  const buffer = waxMemory().memory.buffer;
+  switch (aval.dtype) {
+    case "float32":
+      return new Float32Array(buffer, ptr, aval.size);
+    case "int32":
+      return new Int32Array(buffer, ptr, aval.size);
+    case "bool":
+      return new Uint8Array(buffer, ptr, aval.size);
+  }
+}

@@ -47,6 +47,50 @@ export class UnexpectedTracerError extends Error {
   override name = "UnexpectedTracerError";
 }
 
+/** Runs one primitive on concrete arrays; the wasm backend installs itself here. */
+export type EagerExecutor = <P extends Primitive>(prim: P, args: ConcreteArray[], params: Params<P>) => ConcreteArray[];
+
+let eagerExecutor: EagerExecutor = evalPrimitive;
+let eagerBackend: "reference" | "wasm" = "reference";
+let compiledExecutor: EagerExecutor | null = null;
+
+/** Called once by the jit module: eager operations then run as compiled kernels. */
+export function installCompiledExecutor(exec: EagerExecutor): void {
+  compiledExecutor = exec;
+  setEagerBackend("wasm");
+}
+
+/**
+ * Chooses how eager operations run: "wasm" (compiled kernels, the default once wax is
+ * loaded) or "reference" (the plain TypeScript interpreter, the oracle in tests).
+ */
+export function setEagerBackend(backend: "reference" | "wasm"): void {
+  if (backend === "wasm" && !compiledExecutor) throw new Error("the wasm backend is not loaded");
+  eagerBackend = backend;
+  eagerExecutor = backend === "wasm" ? compiledExecutor! : evalPrimitive;
+}
+
+export function getEagerBackend(): "reference" | "wasm" {
+  return eagerBackend;
+}
+
+/** Runs `fn` with eager operations on `backend`, restoring the previous choice after. */
+export function withEagerBackend<T>(backend: "reference" | "wasm", fn: () => T): T {
+  const prev = eagerBackend;
+  setEagerBackend(backend);
+  try {
+    return fn();
+  } finally {
+    setEagerBackend(prev);
+  }
+}
+
+/** Whether any of `xs` is being traced by a transformation (or a dynamic trace is active). */
+export function isTracing(xs: readonly unknown[]): boolean {
+  if (dynamicTrace) return true;
+  return xs.some((x) => x instanceof Tracer);
+}
+
 export class EvalTrace extends Trace {
   pure(x: ConcreteArray): Array {
     return x;
@@ -55,7 +99,7 @@ export class EvalTrace extends Trace {
     return x;
   }
   processPrimitive<P extends Primitive>(prim: P, tracers: Array[], params: Params<P>): Array[] {
-    return evalPrimitive(prim, tracers as ConcreteArray[], params);
+    return eagerExecutor(prim, tracers as ConcreteArray[], params);
   }
 }
 

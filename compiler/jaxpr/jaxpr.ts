@@ -79,6 +79,11 @@ export class ClosedJaxpr {
   }
 }
 
+/** The same jaxpr with its constvars as leading invars (JAX's convert_constvars_jaxpr). */
+export function convertConstvarsToInvars(jaxpr: Jaxpr): Jaxpr {
+  return new Jaxpr([], [...jaxpr.constvars, ...jaxpr.invars], jaxpr.eqns, jaxpr.outs);
+}
+
 /** Evaluates a jaxpr by binding each equation under whatever traces are active. */
 export function evalJaxpr(jaxpr: Jaxpr, consts: readonly Array[], args: readonly Array[]): Array[] {
   if (consts.length !== jaxpr.constvars.length || args.length !== jaxpr.invars.length) {

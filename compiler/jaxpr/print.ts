@@ -95,7 +95,14 @@ function ppParams(params: object, ctx: NameContext): Doc {
 }
 
 /** Per-primitive printing rules, for primitives that print only some of their params. */
-export const printedParams: Partial<Record<string, (params: Record<string, unknown>) => Record<string, unknown>>> = {};
+export const printedParams: Partial<Record<string, (params: Record<string, unknown>) => Record<string, unknown>>> = {
+  // JAX 0.4.1's _pp_xla_call: donated_invars only when one is donated.
+  xla_call: ({ call_jaxpr, name, donated_invars }) => ({
+    call_jaxpr,
+    name,
+    ...((donated_invars as boolean[]).some(Boolean) ? { donated_invars } : {}),
+  }),
+};
 
 function ppEqn(eqn: JaxprEqn, ctx: NameContext): Doc {
   const lhs = ppVars(eqn.outBinders, ctx, { shapes: true });

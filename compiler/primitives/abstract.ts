@@ -353,4 +353,14 @@ export const abstractEvalRules: Rules = {
   axis_index() {
     return [new ShapedArray([], "int32")];
   },
+
+  xla_call(avals, { call_jaxpr, name }) {
+    const want = call_jaxpr.inAvals;
+    if (avals.length !== want.length || avals.some((a, i) => a.dtype !== want[i]!.dtype || a.shape.join() !== want[i]!.shape.join())) {
+      throw new TypeError(
+        `xla_call ${name}: called with ${avals.map((a) => a.strShort()).join(", ")} but traced for ${want.map((a) => a.strShort()).join(", ")}`,
+      );
+    }
+    return call_jaxpr.outAvals;
+  },
 };

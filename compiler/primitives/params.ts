@@ -4,6 +4,7 @@
 // rule is a compile error.
 
 import type { DType } from "../dtypes.js";
+import type { Jaxpr } from "../jaxpr/jaxpr.js";
 
 type Tuple = readonly number[];
 export type DimensionNumbers = readonly [readonly [Tuple, Tuple], readonly [Tuple, Tuple]];
@@ -57,6 +58,8 @@ export type ParamsMap = { [P in UnaryPrimitive | BinaryPrimitive]: None } & {
     tiled: boolean;
   };
   axis_index: { axis_name: string };
+  /** A call of a jitted function: its operands are the jaxpr's consts, then its arguments. */
+  xla_call: { call_jaxpr: Jaxpr; name: string; donated_invars: readonly boolean[] };
 };
 
 export type Primitive = keyof ParamsMap;
@@ -66,7 +69,7 @@ export const ALL_PRIMITIVES: readonly Primitive[] = [
   ...UNARY_PRIMITIVES, ...BINARY_PRIMITIVES, ...REDUCE_PRIMITIVES, ...COLLECTIVE_REDUCE_PRIMITIVES,
   "select_n", "integer_pow", "convert_element_type", "broadcast_in_dim", "reshape", "transpose",
   "squeeze", "rev", "concatenate", "slice", "dynamic_slice", "argmax", "argmin", "dot_general",
-  "iota", "all_gather", "axis_index",
+  "iota", "all_gather", "axis_index", "xla_call",
 ];
 
 /** A table with one rule per primitive; TypeScript rejects a table with one missing. */

@@ -14,6 +14,9 @@ import {
   type ReducePrimitive, type RuleTable, type UnaryPrimitive,
 } from "../primitives/params.js";
 import { pyTuple, shapeEqual } from "../shape.js";
+import { convertConstvarsToInvars, evalJaxpr } from "../jaxpr/jaxpr.js";
+import { ShapeDtypeStruct, traceToJaxpr } from "../jaxpr/trace.js";
+import { vmap } from "./vmap.js";
 
 /** Where an operand's batch dimension is, or null when it is the same for every example. */
 export type BatchDim = number | null;
@@ -263,7 +266,24 @@ function table<K extends Primitive>(prims: readonly K[], rule: (p: K) => BatchRu
   return Object.fromEntries(prims.map((p) => [p, rule(p)])) as unknown as { [P in K]: BatchRule<P> };
 }
 
+/** A jitted call: vmap its jaxpr (batch dims moved to 0) into a new jitted call. */
+const xlaCallBatcher: BatchRule<"xla_call"> = (vals, dims, params) => {
+  const size = batchSize(vals, dims);
+  const moved = vals.map((v, i) => (dims[i] === null ? v : moveBatchAxis(v, dims[i]!, 0)));
+  const inAxes = dims.map((d) => (d === null ? null : 0));
+  const body = (...args: Array[]) => vmap((...a: Array[]) => evalJaxpr(params.call_jaxpr, [], a), inAxes, 0, { axisSize: size })(...args);
+  const traced = traceToJaxpr(body, moved.map((v) => new ShapeDtypeStruct(v.shape, v.dtype, v.weakType)), params.name).jaxpr;
+  const jaxpr = convertConstvarsToInvars(traced.jaxpr);
+  const outs = bind("xla_call", [...traced.consts, ...moved], {
+    call_jaxpr: jaxpr,
+    name: params.name,
+    donated_invars: [...traced.consts.map(() => false), ...params.donated_invars],
+  });
+  return [outs, outs.map(() => 0)];
+};
+
 export const batchingRules: RuleTable<{ [P in Primitive]: BatchRule<P> }> = {
+  xla_call: xlaCallBatcher,
   ...table<UnaryPrimitive>(UNARY_PRIMITIVES, vectorizedBatcher),
   ...table<BinaryPrimitive>(BINARY_PRIMITIVES, broadcastBatcher),
   ...table<ReducePrimitive>(REDUCE_PRIMITIVES, reducerBatcher),

@@ -1,0 +1,201 @@
+// dot_general kernels: C[b, m, n] = sum_k A[b, m, k] * B[b, k, n] over strided views.
+//  - "nvec": B and C contiguous along n. A register-blocked micro-kernel keeps a 4x8 tile
+//    of C in eight v128 accumulators; each k step loads two vectors of B and broadcasts
+//    four elements of A.
+//  - "kvec": A and B contiguous along k: SIMD dot products with a horizontal sum.
+//  - scalar: anything else (lowering copies operands to avoid it when it matters).
+
+import type { DType } from "../dtypes.js";
+import type { Kernel } from "../lower/ir.js";
+import type { FnBuilder, Ref } from "./fn.js";
+import { viewBase } from "./nest.js";
+
+type Dot = Extract<Kernel, { kind: "dot" }>;
+type BufPtr = (buf: number) => Ref;
+
+export function dotStrategy(k: Dot, simd: boolean): "nvec" | "kvec" | "scalar" {
+  if (simd && k.n >= 4 && k.b.strides[2] === 1 && k.c.strides[2] === 1) return "nvec";
+  if (simd && k.k >= 4 && k.a.strides[2] === 1 && k.b.strides[1] === 1) return "kvec";
+  return "scalar";
+}
+
+class DotEmitter {
+  readonly i32: number;
+  readonly v128: number;
+  readonly s: number;
+  constructor(
+    readonly fb: FnBuilder,
+    readonly dtype: DType,
+  ) {
+    this.i32 = fb.bin.i32;
+    this.v128 = fb.bin.v128;
+    this.s = dtype === "float32" ? fb.bin.f32 : fb.bin.i32;
+  }
+  get m() {
+    return this.fb.m;
+  }
+  get(l: number, t = this.i32): Ref {
+    return this.fb.get(l, t);
+  }
+  addr(base: number, ...terms: [number, number][]): Ref {
+    // base + sum(local * bytes)
+    let e = this.get(base);
+    for (const [l, bytes] of terms) e = this.m.i32.add(e, this.m.i32.mul(this.get(l), this.fb.i32(bytes)));
+    return e;
+  }
+  vzero(): Ref {
+    return this.dtype === "float32" ? this.m.f32x4.splat(this.m.f32.const(0)) : this.m.i32x4.splat(this.m.i32.const(0));
+  }
+  vmadd(acc: Ref, a: Ref, b: Ref): Ref {
+    const m = this.m;
+    return this.dtype === "float32" ? m.f32x4.add(acc, m.f32x4.mul(a, b)) : m.i32x4.add(acc, m.i32x4.mul(a, b));
+  }
+  smadd(acc: Ref, a: Ref, b: Ref): Ref {
+    const m = this.m;
+    return this.dtype === "float32" ? m.f32.add(acc, m.f32.mul(a, b)) : m.i32.add(acc, m.i32.mul(a, b));
+  }
+  sload(ptr: Ref): Ref {
+    return this.dtype === "float32" ? this.m.f32.load(0, 4, ptr) : this.m.i32.load(0, 4, ptr);
+  }
+  sstore(ptr: Ref, v: Ref): Ref {
+    return this.dtype === "float32" ? this.m.f32.store(0, 4, ptr, v) : this.m.i32.store(0, 4, ptr, v);
+  }
+  splat(s: Ref): Ref {
+    return this.dtype === "float32" ? this.m.f32x4.splat(s) : this.m.i32x4.splat(s);
+  }
+  hsum(v: number): Ref {
+    const m = this.m;
+    const lane = (i: number) => (this.dtype === "float32" ? m.f32x4.extract_lane(this.get(v, this.v128), i as never) : m.i32x4.extract_lane(this.get(v, this.v128), i as never));
+    const add = (a: Ref, b: Ref) => (this.dtype === "float32" ? m.f32.add(a, b) : m.i32.add(a, b));
+    return add(add(lane(0), lane(1)), add(lane(2), lane(3)));
+  }
+  szero(): Ref {
+    return this.dtype === "float32" ? this.m.f32.const(0) : this.m.i32.const(0);
+  }
+}
+
+export function emitDotKernel(fb: FnBuilder, k: Dot, bufPtr: BufPtr, simd: boolean): Ref[] {
+  if (k.batch * k.m * k.n === 0) return [];
+  const e = new DotEmitter(fb, k.dtype);
+  const i32 = e.i32;
+  const [sab, sam, sak] = k.a.strides.map((x) => x * 4) as [number, number, number];
+  const [sbb, sbk, sbn] = k.b.strides.map((x) => x * 4) as [number, number, number];
+  const [scb, scm, scn] = k.c.strides.map((x) => x * 4) as [number, number, number];
+  const A = fb.local(i32), B = fb.local(i32), C = fb.local(i32);
+  const setup = [
+    fb.set(A, viewBase(fb, { ...k.a, strides: [] }, k.dtype, bufPtr)),
+    fb.set(B, viewBase(fb, { ...k.b, strides: [] }, k.dtype, bufPtr)),
+    fb.set(C, viewBase(fb, { ...k.c, strides: [] }, k.dtype, bufPtr)),
+  ];
+  const bi = fb.local(i32), pa = fb.local(i32), pb = fb.local(i32), pc = fb.local(i32);
+  const perBatch: Ref[] = [
+    fb.set(pa, e.addr(A, [bi, sab])),
+    fb.set(pb, e.addr(B, [bi, sbb])),
+    fb.set(pc, e.addr(C, [bi, scb])),
+  ];
+  const strategy = dotStrategy(k, simd);
+  let body: Ref[];
+  if (strategy === "nvec") body = nvec(e, k, pa, pb, pc, [sam, sak], [sbk], [scm]);
+  else if (strategy === "kvec") body = kvec(e, k, pa, pb, pc, [sam], [sbn], [scm, scn]);
+  else body = scalarDot(e, k, pa, pb, pc, [sam, sak], [sbk, sbn], [scm, scn]);
+  return [...setup, fb.forRange(bi, fb.i32(0), fb.i32(k.batch), 1, [...perBatch, ...body])];
+}
+
+/** One row-block × column-block tile: `rows` rows (≤ 4) by `vecs` vectors (≤ 2) of 4 columns. */
+function microTile(e: DotEmitter, k: Dot, rows: number, vecs: number, pa: number, pb: number, pc: number, m0: number, n0: number, sam: number, sak: number, sbk: number, scm: number): Ref[] {
+  const fb = e.fb, m = e.m, i32 = e.i32, v128 = e.v128;
+  const acc = Array.from({ length: rows * vecs }, () => fb.local(v128));
+  const pA = Array.from({ length: rows }, () => fb.local(i32));
+  const pB = fb.local(i32), kk = fb.local(i32);
+  const bv = Array.from({ length: vecs }, () => fb.local(v128));
+  const stmts: Ref[] = acc.map((a) => fb.set(a, e.vzero()));
+  for (let r = 0; r < rows; r++) {
+    stmts.push(fb.set(pA[r]!, m.i32.add(e.addr(pa, [m0, sam]), fb.i32(r * sam))));
+  }
+  stmts.push(fb.set(pB, e.addr(pb, [n0, 4])));
+  const kBody: Ref[] = [];
+  for (let v = 0; v < vecs; v++) kBody.push(fb.set(bv[v]!, m.v128.load(16 * v, 4, e.get(pB))));
+  for (let r = 0; r < rows; r++) {
+    const as = fb.local(v128);
+    kBody.push(fb.set(as, e.splat(e.sload(e.get(pA[r]!)))));
+    for (let v = 0; v < vecs; v++) {
+      const a = acc[r * vecs + v]!;
+      kBody.push(fb.set(a, e.vmadd(e.get(a, v128), e.get(as, v128), e.get(bv[v]!, v128))));
+    }
+    kBody.push(fb.bump(pA[r]!, sak));
+  }
+  kBody.push(fb.bump(pB, sbk));
+  stmts.push(fb.forRange(kk, fb.i32(0), fb.i32(k.k), 1, kBody));
+  for (let r = 0; r < rows; r++) {
+    for (let v = 0; v < vecs; v++) {
+      const ptr = m.i32.add(e.addr(pc, [m0, scm], [n0, 4]), fb.i32(r * scm + 16 * v));
+      stmts.push(m.v128.store(0, 4, ptr, e.get(acc[r * vecs + v]!, v128)));
+    }
+  }
+  return stmts;
+}
+
+function nvec(e: DotEmitter, k: Dot, pa: number, pb: number, pc: number, [sam, sak]: number[], [sbk]: number[], [scm]: number[]): Ref[] {
+  const fb = e.fb, i32 = e.i32;
+  const m0 = fb.local(i32), n0 = fb.local(i32);
+  const m4 = k.m - (k.m % 4);
+  const n8 = k.n - (k.n % 8);
+  const n4 = k.n - (k.n % 4);
+  const rowsFor = (vecs: number): Ref[] => {
+    const out: Ref[] = [];
+    if (m4 > 0) out.push(fb.forRange(m0, fb.i32(0), fb.i32(m4), 4, microTile(e, k, 4, vecs, pa, pb, pc, m0, n0, sam!, sak!, sbk!, scm!)));
+    if (m4 < k.m) out.push(fb.forRange(m0, fb.i32(m4), fb.i32(k.m), 1, microTile(e, k, 1, vecs, pa, pb, pc, m0, n0, sam!, sak!, sbk!, scm!)));
+    return out;
+  };
+  const stmts: Ref[] = [];
+  if (n8 > 0) stmts.push(fb.forRange(n0, fb.i32(0), fb.i32(n8), 8, rowsFor(2)));
+  if (n4 > n8) stmts.push(fb.set(n0, fb.i32(n8)), ...rowsFor(1));
+  if (k.n > n4) {
+    // The last 1-3 columns: scalar dot products.
+    stmts.push(...scalarDot(e, k, pa, pb, pc, [sam!, sak!], [sbk!, 4], [scm!, 4], n4));
+  }
+  return stmts;
+}
+
+function kvec(e: DotEmitter, k: Dot, pa: number, pb: number, pc: number, [sam]: number[], [sbn]: number[], [scm, scn]: number[]): Ref[] {
+  const fb = e.fb, m = e.m, i32 = e.i32, v128 = e.v128;
+  const mi = fb.local(i32), ni = fb.local(i32), kk = fb.local(i32);
+  const pA = fb.local(i32), pB = fb.local(i32), acc = fb.local(v128), sacc = fb.local(e.s);
+  const k4 = k.k - (k.k % 4);
+  const inner: Ref[] = [
+    fb.set(pA, e.addr(pa, [mi, sam!])),
+    fb.set(pB, e.addr(pb, [ni, sbn!])),
+    fb.set(acc, e.vzero()),
+    fb.forRange(kk, fb.i32(0), fb.i32(k4), 4, [
+      fb.set(acc, e.vmadd(e.get(acc, v128), m.v128.load(0, 4, e.get(pA)), m.v128.load(0, 4, e.get(pB)))),
+      fb.bump(pA, 16),
+      fb.bump(pB, 16),
+    ]),
+    fb.set(sacc, e.hsum(acc)),
+    fb.forRange(kk, fb.i32(k4), fb.i32(k.k), 1, [
+      fb.set(sacc, e.smadd(e.get(sacc, e.s), e.sload(e.get(pA)), e.sload(e.get(pB)))),
+      fb.bump(pA, 4),
+      fb.bump(pB, 4),
+    ]),
+    e.sstore(e.addr(pc, [mi, scm!], [ni, scn!]), e.get(sacc, e.s)),
+  ];
+  return [fb.forRange(mi, fb.i32(0), fb.i32(k.m), 1, [fb.forRange(ni, fb.i32(0), fb.i32(k.n), 1, inner)])];
+}
+
+function scalarDot(e: DotEmitter, k: Dot, pa: number, pb: number, pc: number, [sam, sak]: number[], [sbk, sbn]: number[], [scm, scn]: number[], nStart = 0): Ref[] {
+  const fb = e.fb, i32 = e.i32;
+  const mi = fb.local(i32), ni = fb.local(i32), kk = fb.local(i32);
+  const pA = fb.local(i32), pB = fb.local(i32), acc = fb.local(e.s);
+  const inner: Ref[] = [
+    fb.set(pA, e.addr(pa, [mi, sam!])),
+    fb.set(pB, e.addr(pb, [ni, sbn!])),
+    fb.set(acc, e.szero()),
+    fb.forRange(kk, fb.i32(0), fb.i32(k.k), 1, [
+      fb.set(acc, e.smadd(e.get(acc, e.s), e.sload(e.get(pA)), e.sload(e.get(pB)))),
+      fb.bump(pA, sak!),
+      fb.bump(pB, sbk!),
+    ]),
+    e.sstore(e.addr(pc, [mi, scm!], [ni, scn!]), e.get(acc, e.s)),
+  ];
+  return [fb.forRange(mi, fb.i32(0), fb.i32(k.m), 1, [fb.forRange(ni, fb.i32(nStart), fb.i32(k.n), 1, inner)])];
+}

@@ -1,0 +1,168 @@
+// Program -> wasm bytes, with Binaryen. The module imports one shared memory (env.memory)
+// and exports one entry function: (inputs..., outputs..., scratch, consts...) -> void, each
+// a byte address. Kernels are functions the entry calls in order; the math library is
+// merged in so Binaryen can inline it.
+
+import type binaryenT from "binaryen";
+import type { Kernel, Program } from "../lower/ir.js";
+import { emitDotKernel } from "./dot.js";
+import { FnBuilder, type Ref } from "./fn.js";
+import { emitArgReduceKernel, emitLoopKernel, emitReduceKernel } from "./kernels.js";
+import { mathCalls, setMathNames } from "./ops.js";
+
+type Binaryen = typeof binaryenT;
+
+export interface EmitOptions {
+  /** Name of the exported entry function. */
+  entry?: string;
+  simd?: boolean;
+  /** Binaryen optimisation level, 0-4 (0: only the cheap passes jit needs). */
+  optimize?: number;
+  /** Run Binaryen's validator (tests). */
+  validate?: boolean;
+  /** Also return the text format. */
+  text?: boolean;
+}
+
+export interface Emitted {
+  bytes: Uint8Array;
+  text?: string;
+}
+
+function kernelMath(k: Kernel): Set<string> {
+  if (k.kind === "dot") return new Set();
+  return mathCalls(k.expr);
+}
+
+/** The names of the library functions the program calls (scalar and SIMD forms). */
+export function requiredMath(p: Program): Set<string> {
+  const out = new Set<string>();
+  for (const k of p.kernels) for (const f of kernelMath(k)) out.add(f);
+  return out;
+}
+
+export function emitProgram(bin: Binaryen, p: Program, mathlib: Uint8Array | null, opts: EmitOptions = {}): Emitted {
+  const simd = opts.simd ?? true;
+  const entry = opts.entry ?? "main";
+  const needMath = requiredMath(p).size > 0;
+  if (needMath && !mathlib) throw new Error("wax backend: the math library (dist/wasm/math.wasm) is missing; run npm run build");
+  const m = needMath ? bin.readBinary(mathlib!) : new bin.Module();
+  m.setFeatures(
+    bin.Features.MVP | bin.Features.SIMD128 | bin.Features.Atomics | bin.Features.BulkMemory |
+      bin.Features.NontrappingFPToInt | bin.Features.SignExt | bin.Features.MutableGlobals,
+  );
+  // The library's exports are internal here: drop them so unused functions can be removed.
+  const names = new Map<string, string>();
+  if (needMath) {
+    for (let i = 0; i < m.getNumExports(); i++) {
+      const info = bin.getExportInfo(m.getExportByIndex(i));
+      names.set(info.name, info.value);
+    }
+    names.forEach((_, n) => m.removeExport(n));
+  }
+  setMathNames(names);
+  if (!m.hasMemory()) {
+    m.setMemory(1, 65536, null, [], true);
+    m.addMemoryImport("0", "env", "memory", true);
+  }
+
+  const i32 = bin.i32;
+  const nIn = p.numInputs, nOut = p.numOutputs, nConst = p.numConsts;
+  const entryParams = new Array<number>(nIn + nOut + 1 + nConst).fill(i32);
+  const entryFb = new FnBuilder(bin, m, entryParams);
+  const bufferPtr = (fb: FnBuilder, buf: number): Ref => {
+    const d = p.buffers[buf]!;
+    switch (d.kind) {
+      case "input":
+        return fb.get(d.index, i32);
+      case "output":
+        return fb.get(nIn + d.index, i32);
+      case "scratch":
+        return m.i32.add(fb.get(nIn + nOut, i32), m.i32.const(d.index));
+      case "const":
+        return fb.get(nIn + nOut + 1 + d.index, i32);
+    }
+  };
+
+  const calls: Ref[] = [];
+  p.kernels.forEach((k, idx) => {
+    const used = [...kernelBuffers(k)].sort((a, b) => a - b);
+    const fb = new FnBuilder(bin, m, used.map(() => i32));
+    const ptr = (buf: number) => fb.get(used.indexOf(buf), i32);
+    const body = emitKernel(fb, k, ptr, simd);
+    const name = `k${idx}_${k.kind}`;
+    m.addFunction(name, bin.createType(used.map(() => i32)), bin.none, fb.vars, m.block(null, body));
+    calls.push(m.call(name, used.map((b) => bufferPtr(entryFb, b)), bin.none));
+  });
+  m.addFunction(entry, bin.createType(entryParams), bin.none, entryFb.vars, m.block(null, calls));
+  m.addFunctionExport(entry, entry);
+
+  if (opts.validate && !m.validate()) throw new Error("wax backend: generated module failed validation");
+  // A full Binaryen pipeline costs 10-30 ms even for small modules, so jit runs only the
+  // cheap passes that matter (dropping unused library code, inlining it into kernels) and
+  // leaves the rest to the engine; ahead-of-time compilation asks for a real level.
+  m.runPasses(["remove-unused-module-elements"]);
+  if (needMath) m.runPasses(["inlining-optimizing"]);
+  const level = opts.optimize ?? 0;
+  if (level > 0) {
+    bin.setOptimizeLevel(Math.min(level, 3));
+    bin.setShrinkLevel(level > 3 ? 2 : 0);
+    m.optimize();
+  }
+  const bytes = m.emitBinary();
+  const text = opts.text ? m.emitText() : undefined;
+  m.dispose();
+  return { bytes, text };
+}
+
+function kernelBuffers(k: Kernel): Set<number> {
+  const out = new Set<number>();
+  const addView = (v: { buf: number; dyn?: { buf: number }[] }) => {
+    out.add(v.buf);
+    v.dyn?.forEach((d) => out.add(d.buf));
+  };
+  if (k.kind === "dot") {
+    addView(k.a);
+    addView(k.b);
+    addView(k.c);
+    return out;
+  }
+  addView(k.out);
+  const walk = (e: import("../lower/ir.js").Expr): void => {
+    switch (e.op) {
+      case "load":
+        addView(e.view);
+        break;
+      case "unary":
+      case "convert":
+      case "ipow":
+        walk(e.x);
+        break;
+      case "binary":
+        walk(e.x);
+        walk(e.y);
+        break;
+      case "select":
+        walk(e.which);
+        e.cases.forEach(walk);
+        break;
+      default:
+        break;
+    }
+  };
+  walk(k.expr);
+  return out;
+}
+
+function emitKernel(fb: FnBuilder, k: Kernel, ptr: (buf: number) => Ref, simd: boolean): Ref[] {
+  switch (k.kind) {
+    case "loop":
+      return emitLoopKernel(fb, k, ptr, simd);
+    case "reduce":
+      return emitReduceKernel(fb, k, ptr, simd);
+    case "argreduce":
+      return emitArgReduceKernel(fb, k, ptr);
+    case "dot":
+      return emitDotKernel(fb, k, ptr, simd);
+  }
+}

@@ -1,0 +1,62 @@
+// Helpers for writing one wasm function with Binaryen: typed locals and counted loops.
+
+import type binaryenT from "binaryen";
+
+type Binaryen = typeof binaryenT;
+export type Ref = number;
+
+/** Binaryen's module object, as the emitters use it. */
+export type Mod = binaryenT.Module;
+
+export class FnBuilder {
+  readonly vars: number[] = [];
+  #labels = 0;
+
+  constructor(
+    readonly bin: Binaryen,
+    readonly m: Mod,
+    readonly params: number[],
+  ) {}
+
+  local(type: number): number {
+    this.vars.push(type);
+    return this.params.length + this.vars.length - 1;
+  }
+  get(index: number, type: number): Ref {
+    return this.m.local.get(index, type);
+  }
+  set(index: number, value: Ref): Ref {
+    return this.m.local.set(index, value);
+  }
+  i32(v: number): Ref {
+    return this.m.i32.const(v | 0);
+  }
+  label(prefix: string): string {
+    return `${prefix}${this.#labels++}`;
+  }
+
+  /** `for (i = start; i < end; i += step) body`, checking before the first iteration. */
+  forRange(i: number, start: Ref, end: Ref, step: number, body: Ref[]): Ref {
+    const m = this.m, i32 = this.bin.i32;
+    const brk = this.label("b"), cont = this.label("l");
+    return m.block(null, [
+      this.set(i, start),
+      m.block(brk, [
+        m.loop(
+          cont,
+          m.block(null, [
+            m.br(brk, m.i32.ge_s(this.get(i, i32), end)),
+            ...body,
+            this.set(i, m.i32.add(this.get(i, i32), this.i32(step))),
+            m.br(cont),
+          ]),
+        ),
+      ]),
+    ]);
+  }
+
+  /** Adds `delta` to an i32 local. */
+  bump(i: number, delta: number): Ref {
+    return this.set(i, this.m.i32.add(this.get(i, this.bin.i32), this.i32(delta)));
+  }
+}

@@ -1,0 +1,167 @@
+// jit: trace once per argument signature, compile to one wasm module, cache it with its
+// call plan. Called on concrete arrays it runs the module; called while tracing (inside
+// makeJaxpr, vmap or another jit) it stages an `xla_call` equation, as JAX 0.4.1 does.
+
+import { ConcreteArray } from "../core/array.js";
+import { asArray, describe } from "../core/scalar.js";
+import { bind, isTracing } from "../core/trace.js";
+import type { EmitOptions } from "../backend/emit.js";
+import { emitWasm } from "../backend/compile.js";
+import { type ClosedJaxpr, convertConstvarsToInvars } from "../jaxpr/jaxpr.js";
+import { type TracedFunction, traceToJaxpr } from "../jaxpr/trace.js";
+import { lowerJaxpr } from "../lower/lower.js";
+import type { Program } from "../lower/ir.js";
+import { pyTuple } from "../shape.js";
+import { type TreeDef, treeDefString, treeFlatten, treeUnflatten } from "../tree.js";
+import { compileJaxpr } from "./compile.js";
+import type { Executable } from "./executable.js";
+
+export interface JitOptions {
+  /** Positions of arguments that are not traced: their values are part of the cache key. */
+  staticArgnums?: number[];
+}
+
+interface CacheEntry {
+  exe: Executable;
+  outTree: TreeDef;
+}
+
+/** A function compiled ahead of time for fixed argument types. */
+export interface Compiled {
+  (...args: unknown[]): unknown;
+  readonly executable: Executable;
+}
+
+export class Lowered {
+  constructor(
+    readonly traced: TracedFunction,
+    readonly name: string,
+  ) {}
+
+  /** The jaxpr being compiled. */
+  get jaxpr(): ClosedJaxpr {
+    return this.traced.jaxpr;
+  }
+
+  /** The kernel program lowering produced. */
+  program(): Program {
+    return lowerJaxpr(this.traced.jaxpr.jaxpr);
+  }
+
+  /** A callable for exactly these argument types; it checks each call's arguments against them. */
+  compile(opts: EmitOptions = {}): Compiled {
+    const consts = this.traced.jaxpr.consts as ConcreteArray[];
+    const exe = compileJaxpr(this.traced.jaxpr.jaxpr, consts, opts);
+    const inAvals = exe.inAvals, outTree = this.traced.outTree, name = this.name;
+    const f = (...args: unknown[]): unknown => {
+      const [leaves] = treeFlatten(args);
+      if (leaves.length !== inAvals.length) {
+        throw new TypeError(`${name}: expected ${inAvals.length} array arguments, got ${leaves.length}`);
+      }
+      const arrays = leaves.map((l, i) => {
+        const a = asArray(l as never, `${name} argument ${i}`) as ConcreteArray;
+        const want = inAvals[i]!;
+        if (a.dtype !== want.dtype || a.shape.join() !== want.shape.join()) {
+          throw new TypeError(
+            `${name} argument ${i}: expected ${want.dtype}${pyTuple(want.shape)}, got ${a.dtype}${pyTuple(a.shape)}`,
+          );
+        }
+        return a;
+      });
+      return treeUnflatten(outTree, exe.call(arrays));
+    };
+    return Object.assign(f, { executable: exe });
+  }
+
+  /** The standalone wasm module: entry `main(inputs..., outputs..., scratch)`; see the README's ABI. */
+  wasm(opts: EmitOptions = {}): Uint8Array {
+    if (this.traced.jaxpr.consts.length > 0) {
+      throw new Error(
+        `${this.name} closes over ${this.traced.jaxpr.consts.length} array constant(s); a standalone module cannot carry them yet. Pass them as arguments instead.`,
+      );
+    }
+    return emitWasm(this.program(), { optimize: 2, ...opts }).bytes;
+  }
+}
+
+export type Jitted<F extends (...args: any[]) => any> = F & {
+  lower(...args: unknown[]): Lowered;
+};
+
+function functionName(fn: Function): string {
+  return fn.name || "<lambda>";
+}
+
+/** JAX's jit: `jit(fn, { staticArgnums })`. */
+export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions = {}): Jitted<F> {
+  if (typeof fn !== "function") throw new TypeError(`jit: expected a function, got ${describe(fn)}`);
+  const statics = new Set(opts.staticArgnums ?? []);
+  const name = functionName(fn);
+  const cache = new Map<string, CacheEntry>();
+
+  const split = (args: unknown[]): { dyn: unknown[]; call: (...dyn: unknown[]) => unknown; staticKey: string } => {
+    if (statics.size === 0) return { dyn: args, call: fn, staticKey: "" };
+    for (const i of statics) {
+      if (i >= args.length) throw new RangeError(`jit ${name}: staticArgnums ${i} is out of range for ${args.length} arguments`);
+    }
+    const dyn = args.filter((_, i) => !statics.has(i));
+    const staticVals = args.filter((_, i) => statics.has(i));
+    const call = (...d: unknown[]) => {
+      let k = 0;
+      return fn(...args.map((a, i) => (statics.has(i) ? a : d[k++])));
+    };
+    let staticKey: string;
+    try {
+      staticKey = JSON.stringify(staticVals);
+    } catch {
+      throw new TypeError(`jit ${name}: static arguments must be JSON-serialisable values (numbers, strings, plain data)`);
+    }
+    return { dyn, call, staticKey };
+  };
+
+  const traced = (args: unknown[]): unknown => {
+    const { dyn, call } = split(args);
+    const [leaves] = treeFlatten(dyn);
+    const t = traceToJaxpr(call, dyn, name);
+    const jaxpr = convertConstvarsToInvars(t.jaxpr.jaxpr);
+    const operands = [...t.jaxpr.consts, ...leaves.map((l) => asArray(l as never, `${name} argument`))];
+    const outs = bind("xla_call", operands, { call_jaxpr: jaxpr, name, donated_invars: operands.map(() => false) });
+    return treeUnflatten(t.outTree, outs);
+  };
+
+  const jitted = (...args: unknown[]): unknown => {
+    // Fast path: positional Arrays, nothing static.
+    let leaves: unknown[];
+    let key: string;
+    if (statics.size === 0 && args.every((a) => a instanceof ConcreteArray)) {
+      leaves = args;
+      key = `${args.length}|`;
+      for (const a of args as ConcreteArray[]) key += a.aval.key;
+    } else {
+      const { dyn, staticKey } = split(args);
+      let tree: TreeDef;
+      [leaves, tree] = treeFlatten(dyn);
+      if (isTracing(leaves)) return traced(args);
+      leaves = leaves.map((l, i) => asArray(l as never, `${name} argument leaf ${i}`));
+      key = `${treeDefString(tree)}|${(leaves as ConcreteArray[]).map((a) => a.aval.key).join("")}|${staticKey}`;
+    }
+    if (isTracing(leaves)) return traced(args);
+    let entry = cache.get(key);
+    if (!entry) {
+      const { dyn, call } = split(args);
+      const t = traceToJaxpr(call, dyn, name);
+      entry = { exe: compileJaxpr(t.jaxpr.jaxpr, t.jaxpr.consts as ConcreteArray[]), outTree: t.outTree };
+      cache.set(key, entry);
+    }
+    const outs = entry.exe.call(leaves as ConcreteArray[]);
+    return entry.outTree.kind === "leaf" ? outs[0] : treeUnflatten(entry.outTree, outs);
+  };
+
+  const lower = (...args: unknown[]): Lowered => {
+    const { dyn, call } = split(args);
+    return new Lowered(traceToJaxpr(call, dyn, name), name);
+  };
+
+  Object.defineProperty(jitted, "name", { value: name });
+  return Object.assign(jitted, { lower }) as unknown as Jitted<F>;
+}
