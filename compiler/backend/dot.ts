@@ -101,7 +101,7 @@ export function emitDotKernel(fb: FnBuilder, k: Dot, bufPtr: BufPtr, simd: boole
   return [...setup, fb.forRange(bi, fb.i32(0), fb.i32(k.batch), 1, [...perBatch, ...body])];
 }
 
-/** One row-block × column-block tile: `rows` rows (≤ 4) by `vecs` vectors (≤ 2) of 4 columns. */
+/** One tile of C: `rows` rows by `vecs` vectors of 4 columns, accumulated in registers over k. */
 function microTile(e: DotEmitter, k: Dot, rows: number, vecs: number, pa: number, pb: number, pc: number, m0: number, n0: number, sam: number, sak: number, sbk: number, scm: number): Ref[] {
   const fb = e.fb, m = e.m, i32 = e.i32, v128 = e.v128;
   const acc = Array.from({ length: rows * vecs }, () => fb.local(v128));
@@ -135,21 +135,26 @@ function microTile(e: DotEmitter, k: Dot, rows: number, vecs: number, pa: number
   return stmts;
 }
 
+/** The register tile: TILE_ROWS rows of C by TILE_VECS vectors (4 columns each). */
+const [TILE_ROWS, TILE_VECS] = (globalThis.process?.env?.WAX_DOT_TILE ?? "4x2").split("x").map(Number) as [number, number];
+
 function nvec(e: DotEmitter, k: Dot, pa: number, pb: number, pc: number, [sam, sak]: number[], [sbk]: number[], [scm]: number[]): Ref[] {
   const fb = e.fb, i32 = e.i32;
   const m0 = fb.local(i32), n0 = fb.local(i32);
-  const m4 = k.m - (k.m % 4);
-  const n8 = k.n - (k.n % 8);
+  const R = TILE_ROWS, V = TILE_VECS;
+  const mR = k.m - (k.m % R);
+  const nW = k.n - (k.n % (4 * V));
   const n4 = k.n - (k.n % 4);
+  const tile = (rows: number, vecs: number) => microTile(e, k, rows, vecs, pa, pb, pc, m0, n0, sam!, sak!, sbk!, scm!);
   const rowsFor = (vecs: number): Ref[] => {
     const out: Ref[] = [];
-    if (m4 > 0) out.push(fb.forRange(m0, fb.i32(0), fb.i32(m4), 4, microTile(e, k, 4, vecs, pa, pb, pc, m0, n0, sam!, sak!, sbk!, scm!)));
-    if (m4 < k.m) out.push(fb.forRange(m0, fb.i32(m4), fb.i32(k.m), 1, microTile(e, k, 1, vecs, pa, pb, pc, m0, n0, sam!, sak!, sbk!, scm!)));
+    if (mR > 0) out.push(fb.forRange(m0, fb.i32(0), fb.i32(mR), R, tile(R, vecs)));
+    if (mR < k.m) out.push(fb.forRange(m0, fb.i32(mR), fb.i32(k.m), 1, tile(1, vecs)));
     return out;
   };
   const stmts: Ref[] = [];
-  if (n8 > 0) stmts.push(fb.forRange(n0, fb.i32(0), fb.i32(n8), 8, rowsFor(2)));
-  if (n4 > n8) stmts.push(fb.set(n0, fb.i32(n8)), ...rowsFor(1));
+  if (nW > 0) stmts.push(fb.forRange(n0, fb.i32(0), fb.i32(nW), 4 * V, rowsFor(V)));
+  if (n4 > nW) stmts.push(fb.forRange(n0, fb.i32(nW), fb.i32(n4), 4, rowsFor(1)));
   if (k.n > n4) {
     // The last 1-3 columns: scalar dot products.
     stmts.push(...scalarDot(e, k, pa, pb, pc, [sam!, sak!], [sbk!, 4], [scm!, 4], n4));

@@ -7,7 +7,7 @@
 // small calls keeps memory flat. Large arrays stay in the shared memory (no copies).
 
 import { waxMemory } from "../../runtime/memory.js";
-import { ConcreteArray, viewAt } from "../core/array.js";
+import { ConcreteArray } from "../core/array.js";
 import type { TypedArray } from "../dtypes.js";
 import { elemBytes, type Program } from "../lower/ir.js";
 import type { ShapedArray } from "../shape.js";
@@ -50,7 +50,7 @@ export class Executable {
 
   call(inputs: readonly ConcreteArray[]): ConcreteArray[] {
     const mem = waxMemory();
-    const args = this.#args, nIn = this.#nIn;
+    const args = this.#args, nIn = this.#nIn, outSlots = this.#outSlots, outAvals = this.outAvals;
     for (let i = 0; i < nIn; i++) {
       const x = inputs[i]!;
       const slot = this.#inSlots[i]!;
@@ -60,12 +60,17 @@ export class Executable {
         args[i] = slot;
       }
     }
-    const outPtrs = this.#outSlots.map((slot, j) => (slot !== 0 ? slot : mem.alloc(this.outAvals[j]!.size * elemBytes(this.outAvals[j]!.dtype))));
-    for (let j = 0; j < outPtrs.length; j++) args[nIn + j] = outPtrs[j]!;
+    for (let j = 0; j < outSlots.length; j++) {
+      const slot = outSlots[j]!;
+      args[nIn + j] = slot !== 0 ? slot : mem.alloc(outAvals[j]!.size * elemBytes(outAvals[j]!.dtype));
+    }
     this.#entry.apply(null, args);
-    return this.outAvals.map((aval, j) =>
-      this.#outSlots[j] !== 0 ? new ConcreteArray(aval, viewAt(aval, outPtrs[j]!).slice()) : ConcreteArray.resident(aval, outPtrs[j]!),
-    );
+    const outs = new Array<ConcreteArray>(outSlots.length);
+    for (let j = 0; j < outSlots.length; j++) {
+      const aval = outAvals[j]!, ptr = args[nIn + j]!;
+      outs[j] = outSlots[j] !== 0 ? new ConcreteArray(aval, copyOut(mem, aval, ptr)) : ConcreteArray.resident(aval, ptr);
+    }
+    return outs;
   }
 }
 
@@ -74,4 +79,11 @@ function copyIn(mem: ReturnType<typeof waxMemory>, src: TypedArray, ptr: number)
   if (src instanceof Float32Array) v.f32.set(src, ptr >> 2);
   else if (src instanceof Int32Array) v.i32.set(src, ptr >> 2);
   else v.u8.set(src, ptr);
+}
+
+function copyOut(mem: ReturnType<typeof waxMemory>, aval: ShapedArray, ptr: number): TypedArray {
+  const v = mem.views(), n = aval.size;
+  if (aval.dtype === "float32") return v.f32.slice(ptr >> 2, (ptr >> 2) + n);
+  if (aval.dtype === "int32") return v.i32.slice(ptr >> 2, (ptr >> 2) + n);
+  return v.u8.slice(ptr, ptr + n);
 }
