@@ -11,6 +11,8 @@ import type { FnBuilder, Ref } from "./fn.js";
 import { viewBase } from "./nest.js";
 
 type Dot = Extract<Kernel, { kind: "dot" }>;
+/** The part of Binaryen's C API for relaxed SIMD that binaryen.js does not wrap. */
+type RelaxedApi = { _BinaryenSIMDTernary(module: number, op: number, a: Ref, b: Ref, c: Ref): Ref; RelaxedMaddVecF32x4: number };
 type BufPtr = (buf: number) => Ref;
 
 export function dotStrategy(k: Dot, simd: boolean): "nvec" | "kvec" | "scalar" {
@@ -26,6 +28,7 @@ class DotEmitter {
   constructor(
     readonly fb: FnBuilder,
     readonly dtype: DType,
+    readonly relaxed: boolean,
   ) {
     this.i32 = fb.bin.i32;
     this.v128 = fb.bin.v128;
@@ -47,7 +50,8 @@ class DotEmitter {
     return this.dtype === "float32" ? this.m.f32x4.splat(this.m.f32.const(0)) : this.m.i32x4.splat(this.m.i32.const(0));
   }
   vmadd(acc: Ref, a: Ref, b: Ref): Ref {
-    const m = this.m;
+    const m = this.m, bin = this.fb.bin as unknown as RelaxedApi;
+    if (this.dtype === "float32" && this.relaxed) return bin._BinaryenSIMDTernary(m.ptr, bin.RelaxedMaddVecF32x4, a, b, acc);
     return this.dtype === "float32" ? m.f32x4.add(acc, m.f32x4.mul(a, b)) : m.i32x4.add(acc, m.i32x4.mul(a, b));
   }
   smadd(acc: Ref, a: Ref, b: Ref): Ref {
@@ -74,9 +78,9 @@ class DotEmitter {
   }
 }
 
-export function emitDotKernel(fb: FnBuilder, k: Dot, bufPtr: BufPtr, simd: boolean): Ref[] {
+export function emitDotKernel(fb: FnBuilder, k: Dot, bufPtr: BufPtr, simd: boolean, relaxed = false): Ref[] {
   if (k.batch * k.m * k.n === 0) return [];
-  const e = new DotEmitter(fb, k.dtype);
+  const e = new DotEmitter(fb, k.dtype, relaxed && simd);
   const i32 = e.i32;
   const [sab, sam, sak] = k.a.strides.map((x) => x * 4) as [number, number, number];
   const [sbb, sbk, sbn] = k.b.strides.map((x) => x * 4) as [number, number, number];

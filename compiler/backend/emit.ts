@@ -20,6 +20,8 @@ export interface EmitOptions {
   optimize?: number;
   /** Run Binaryen's validator (tests). */
   validate?: boolean;
+  /** Use relaxed SIMD's fused multiply-add in dot products (only where the engine validates it). */
+  relaxedSimd?: boolean;
   /** Also return the text format. */
   text?: boolean;
 }
@@ -49,7 +51,8 @@ export function emitProgram(bin: Binaryen, p: Program, mathlib: Uint8Array | nul
   const m = needMath ? bin.readBinary(mathlib!) : new bin.Module();
   m.setFeatures(
     bin.Features.MVP | bin.Features.SIMD128 | bin.Features.Atomics | bin.Features.BulkMemory |
-      bin.Features.NontrappingFPToInt | bin.Features.SignExt | bin.Features.MutableGlobals,
+      bin.Features.NontrappingFPToInt | bin.Features.SignExt | bin.Features.MutableGlobals |
+      (opts.relaxedSimd ? bin.Features.RelaxedSIMD : 0),
   );
   // The library's exports are internal here: drop them so unused functions can be removed.
   const names = new Map<string, string>();
@@ -89,7 +92,7 @@ export function emitProgram(bin: Binaryen, p: Program, mathlib: Uint8Array | nul
     const used = [...kernelBuffers(k)].sort((a, b) => a - b);
     const fb = new FnBuilder(bin, m, used.map(() => i32));
     const ptr = (buf: number) => fb.get(used.indexOf(buf), i32);
-    const body = emitKernel(fb, k, ptr, simd);
+    const body = emitKernel(fb, k, ptr, simd, !!opts.relaxedSimd);
     const name = `k${idx}_${k.kind}`;
     m.addFunction(name, bin.createType(used.map(() => i32)), bin.none, fb.vars, m.block(null, body));
     calls.push(m.call(name, used.map((b) => bufferPtr(entryFb, b)), bin.none));
@@ -154,7 +157,7 @@ function kernelBuffers(k: Kernel): Set<number> {
   return out;
 }
 
-function emitKernel(fb: FnBuilder, k: Kernel, ptr: (buf: number) => Ref, simd: boolean): Ref[] {
+function emitKernel(fb: FnBuilder, k: Kernel, ptr: (buf: number) => Ref, simd: boolean, relaxed: boolean): Ref[] {
   switch (k.kind) {
     case "loop":
       return emitLoopKernel(fb, k, ptr, simd);
@@ -163,6 +166,6 @@ function emitKernel(fb: FnBuilder, k: Kernel, ptr: (buf: number) => Ref, simd: b
     case "argreduce":
       return emitArgReduceKernel(fb, k, ptr);
     case "dot":
-      return emitDotKernel(fb, k, ptr, simd);
+      return emitDotKernel(fb, k, ptr, simd, relaxed);
   }
 }

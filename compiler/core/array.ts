@@ -64,6 +64,13 @@ export abstract class Array {
   data(): TypedArray {
     return this.concretizationError("data()");
   }
+  /**
+   * The elements as a typed array without a copy (for resident arrays, a view into the
+   * shared wasm memory). Read it, do not write it; valid until the array is disposed.
+   */
+  view(): TypedArray {
+    return this.concretizationError("view()");
+  }
   /** Nested JS arrays, like numpy's `tolist()`; a number (or boolean) for a 0-d array. */
   toList(): unknown {
     return this.concretizationError("toList()");
@@ -189,11 +196,7 @@ export class ConcreteArray extends Array {
     return this.#ptr;
   }
 
-  /**
-   * The elements as a typed array, without a copy (a view into the shared memory for
-   * resident arrays). Read it, do not write it; it is valid until the array is disposed.
-   */
-  view(): TypedArray {
+  override view(): TypedArray {
     return this.buffer;
   }
 
