@@ -29,10 +29,11 @@ export class BatchTracer extends Tracer {
   ) {
     super();
   }
+  #aval: ShapedArray | undefined;
   get aval(): ShapedArray {
+    if (this.#aval) return this.#aval;
     const a = this.val.aval;
-    if (this.batchDim === null) return a;
-    return a.withShape(a.shape.filter((_, i) => i !== this.batchDim));
+    return (this.#aval = this.batchDim === null ? a : a.withShape(a.shape.filter((_, i) => i !== this.batchDim)));
   }
   override fullLower(): Array {
     return this.batchDim === null ? fullLower(this.val) : this;
