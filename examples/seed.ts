@@ -1,7 +1,7 @@
 // The seed notebook ("Vectorization and Parallelization"), step by step, with wax.
 // Run: npm start
 
-import { numpy as np, makeJaxpr, vmap } from "../compiler/index.js";
+import { jit, numpy as np, makeJaxpr, vmap } from "../compiler/index.js";
 import type { Array as WaxArray } from "../compiler/index.js";
 
 /** numpy's print() of a 1-D or 2-D array: `[70 70 70 70 70]`. */
@@ -13,7 +13,7 @@ function show(x: WaxArray): string {
 
 /** %timeit: mean ± std of 7 runs of `loops` calls each. */
 function timeit(label: string, fn: () => unknown, loops = 1000): void {
-  for (let i = 0; i < 50; i++) fn();
+  for (let i = 0; i < loops; i++) fn();
   const runs: number[] = [];
   for (let r = 0; r < 7; r++) {
     const t0 = process.hrtime.bigint();
@@ -22,7 +22,8 @@ function timeit(label: string, fn: () => unknown, loops = 1000): void {
   }
   const mean = runs.reduce((a, b) => a + b, 0) / runs.length;
   const std = Math.sqrt(runs.reduce((a, b) => a + (b - mean) ** 2, 0) / runs.length);
-  console.log(`${label}: ${mean.toFixed(1)} µs ± ${std.toFixed(1)} µs per loop (mean ± std. dev. of 7 runs, ${loops} loops each)`);
+  const fmt = (us: number) => (us < 1 ? `${(us * 1000).toFixed(0)} ns` : `${us.toFixed(2)} µs`);
+  console.log(`${label}\n  ${fmt(mean)} ± ${fmt(std)} per loop (mean ± std. dev. of 7 runs, ${loops} loops each)`);
 }
 
 console.log("# In [52]: a batch of dot products with einsum");
@@ -34,10 +35,18 @@ console.log("\n# In [53]: the same with vmap");
 // Singular operation to be performed by vmap
 const dotProduct = (a: WaxArray, b: WaxArray) => np.dot(a, b);
 const func = vmap(dotProduct, [0, 0], 0);
-timeit("func(array1, array2) (eager, reference interpreter)", () => func(array1, array2));
+// Further transformation with jit
+const jittedFunc = jit(func);
+
+timeit("%timeit res1 = func(array1, array2)", () => func(array1, array2));
+const t0 = performance.now();
+jittedFunc(array1, array2);
+console.log(`%time res2 = jitted_func(array1, array2): wall time ${(performance.now() - t0).toFixed(1)} ms (trace + compile)`);
+timeit("%timeit res3 = jitted_func(array1, array2)", () => jittedFunc(array1, array2), 100000);
 const res1 = func(array1, array2) as WaxArray;
+const res3 = jittedFunc(array1, array2) as WaxArray;
 console.log(show(res1));
-console.log("(jit arrives with the jit issue; this demo then adds its timings)");
+console.log(show(res3));
 
 console.log("\n# In [54]: what vmap did: the batch is inside dot_general's dimension_numbers");
 console.log(String(makeJaxpr(vmap(dotProduct, [0, 0], 0))(array1, array2)));
