@@ -3,7 +3,7 @@
 
 import { createSyncFn } from "synckit";
 import type { Program } from "../lower/ir.js";
-import type { EmitOptions, Emitted } from "./emit.js";
+import type { EmitOptions, Emitted, EntryProgram } from "./emit.js";
 
 // A module whose one function is f32x4.relaxed_madd: the probe for relaxed SIMD.
 const RELAXED_PROBE = new Uint8Array([
@@ -31,12 +31,17 @@ export function relaxedSimdAvailable(): boolean {
   return relaxed;
 }
 
-let compileSync: ((program: Program, opts: EmitOptions) => Emitted) | undefined;
+let compileSync: ((entries: EntryProgram[], opts: EmitOptions) => Emitted) | undefined;
 
 /** Emits `program` as a standalone wasm module (see emit.ts for its entry signature). */
 export function emitWasm(program: Program, opts: EmitOptions = {}): Emitted {
-  compileSync ??= createSyncFn(new URL("./worker.js", import.meta.url)) as unknown as (p: Program, o: EmitOptions) => Emitted;
-  const out = compileSync(program, { relaxedSimd: relaxedSimdAvailable(), ...opts });
+  return emitWasmModule([{ name: opts.entry ?? "main", program }], opts);
+}
+
+/** One module with an entry per program. */
+export function emitWasmModule(entries: EntryProgram[], opts: EmitOptions = {}): Emitted {
+  compileSync ??= createSyncFn(new URL("./worker.js", import.meta.url)) as unknown as (e: EntryProgram[], o: EmitOptions) => Emitted;
+  const out = compileSync(entries, { relaxedSimd: relaxedSimdAvailable(), ...opts });
   // Structured clone may hand back a plain object; normalise the bytes.
   return { ...out, bytes: new Uint8Array(out.bytes) };
 }

@@ -24,6 +24,8 @@ export interface EmitOptions {
   relaxedSimd?: boolean;
   /** Also return the text format. */
   text?: boolean;
+  /** Custom sections to add (name -> bytes), e.g. the CLI's manifest. */
+  customSections?: Record<string, Uint8Array>;
 }
 
 export interface Emitted {
@@ -44,9 +46,21 @@ export function requiredMath(p: Program): Set<string> {
 }
 
 export function emitProgram(bin: Binaryen, p: Program, mathlib: Uint8Array | null, opts: EmitOptions = {}): Emitted {
+  return emitModule(bin, [{ name: opts.entry ?? "main", program: p }], mathlib, opts);
+}
+
+export interface EntryProgram {
+  name: string;
+  program: Program;
+}
+
+/**
+ * One module with an exported function per entry: (inputs..., outputs..., scratch, consts...),
+ * every argument a byte address in the imported shared memory.
+ */
+export function emitModule(bin: Binaryen, entries: EntryProgram[], mathlib: Uint8Array | null, opts: EmitOptions = {}): Emitted {
   const simd = opts.simd ?? true;
-  const entry = opts.entry ?? "main";
-  const needMath = requiredMath(p).size > 0;
+  const needMath = entries.some((e) => requiredMath(e.program).size > 0);
   if (needMath && !mathlib) throw new Error("wax backend: the math library (dist/wasm/math.wasm) is missing; run npm run build");
   const m = needMath ? bin.readBinary(mathlib!) : new bin.Module();
   m.setFeatures(
@@ -68,37 +82,10 @@ export function emitProgram(bin: Binaryen, p: Program, mathlib: Uint8Array | nul
     m.setMemory(1, 65536, null, [], true);
     m.addMemoryImport("0", "env", "memory", true);
   }
-
-  const i32 = bin.i32;
-  const nIn = p.numInputs, nOut = p.numOutputs, nConst = p.numConsts;
-  const entryParams = new Array<number>(nIn + nOut + 1 + nConst).fill(i32);
-  const entryFb = new FnBuilder(bin, m, entryParams);
-  const bufferPtr = (fb: FnBuilder, buf: number): Ref => {
-    const d = p.buffers[buf]!;
-    switch (d.kind) {
-      case "input":
-        return fb.get(d.index, i32);
-      case "output":
-        return fb.get(nIn + d.index, i32);
-      case "scratch":
-        return m.i32.add(fb.get(nIn + nOut, i32), m.i32.const(d.index));
-      case "const":
-        return fb.get(nIn + nOut + 1 + d.index, i32);
-    }
-  };
-
-  const calls: Ref[] = [];
-  p.kernels.forEach((k, idx) => {
-    const used = [...kernelBuffers(k)].sort((a, b) => a - b);
-    const fb = new FnBuilder(bin, m, used.map(() => i32));
-    const ptr = (buf: number) => fb.get(used.indexOf(buf), i32);
-    const body = emitKernel(fb, k, ptr, simd, !!opts.relaxedSimd);
-    const name = `k${idx}_${k.kind}`;
-    m.addFunction(name, bin.createType(used.map(() => i32)), bin.none, fb.vars, m.block(null, body));
-    calls.push(m.call(name, used.map((b) => bufferPtr(entryFb, b)), bin.none));
-  });
-  m.addFunction(entry, bin.createType(entryParams), bin.none, entryFb.vars, m.block(null, calls));
-  m.addFunctionExport(entry, entry);
+  for (const { name, program } of entries) addEntry(bin, m, name, program, simd, !!opts.relaxedSimd);
+  if (opts.customSections) {
+    for (const [name, data] of Object.entries(opts.customSections)) m.addCustomSection(name, data);
+  }
 
   if (opts.validate && !m.validate()) throw new Error("wax backend: generated module failed validation");
   // A full Binaryen pipeline costs 10-30 ms even for small modules, so jit runs only the
@@ -168,4 +155,36 @@ function emitKernel(fb: FnBuilder, k: Kernel, ptr: (buf: number) => Ref, simd: b
     case "dot":
       return emitDotKernel(fb, k, ptr, simd, relaxed);
   }
+}
+
+function addEntry(bin: Binaryen, m: binaryenT.Module, entry: string, p: Program, simd: boolean, relaxed: boolean): void {
+  const i32 = bin.i32;
+  const nIn = p.numInputs, nOut = p.numOutputs, nConst = p.numConsts;
+  const entryParams = new Array<number>(nIn + nOut + 1 + nConst).fill(i32);
+  const entryFb = new FnBuilder(bin, m, entryParams);
+  const bufferPtr = (fb: FnBuilder, buf: number): Ref => {
+    const d = p.buffers[buf]!;
+    switch (d.kind) {
+      case "input":
+        return fb.get(d.index, i32);
+      case "output":
+        return fb.get(nIn + d.index, i32);
+      case "scratch":
+        return m.i32.add(fb.get(nIn + nOut, i32), m.i32.const(d.index));
+      case "const":
+        return fb.get(nIn + nOut + 1 + d.index, i32);
+    }
+  };
+  const calls: Ref[] = [];
+  p.kernels.forEach((k, idx) => {
+    const used = [...kernelBuffers(k)].sort((a, b) => a - b);
+    const fb = new FnBuilder(bin, m, used.map(() => i32));
+    const ptr = (buf: number) => fb.get(used.indexOf(buf), i32);
+    const body = emitKernel(fb, k, ptr, simd, relaxed);
+    const name = `${entry}$k${idx}_${k.kind}`;
+    m.addFunction(name, bin.createType(used.map(() => i32)), bin.none, fb.vars, m.block(null, body));
+    calls.push(m.call(name, used.map((b) => bufferPtr(entryFb, b)), bin.none));
+  });
+  m.addFunction(entry, bin.createType(entryParams), bin.none, entryFb.vars, m.block(null, calls));
+  m.addFunctionExport(entry, entry);
 }

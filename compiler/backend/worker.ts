@@ -4,8 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { runAsWorker } from "synckit";
-import type { Program } from "../lower/ir.js";
-import { type EmitOptions, type Emitted, emitProgram } from "./emit.js";
+import { type EmitOptions, type Emitted, type EntryProgram, emitModule } from "./emit.js";
 
 type Binaryen = typeof import("binaryen").default;
 let binaryen: Binaryen | undefined;
@@ -19,8 +18,8 @@ function loadMathlib(): Uint8Array | null {
   }
 }
 
-runAsWorker(async (program: Program, opts: EmitOptions): Promise<Emitted> => {
+runAsWorker(async (entries: EntryProgram[], opts: EmitOptions): Promise<Emitted> => {
   binaryen ??= (await import("binaryen")).default;
   if (mathlib === undefined) mathlib = loadMathlib();
-  return emitProgram(binaryen, program, mathlib, opts);
+  return emitModule(binaryen, entries, mathlib, opts);
 });

@@ -80,7 +80,8 @@ export class Lowered {
         `${this.name} closes over ${this.traced.jaxpr.consts.length} array constant(s); a standalone module cannot carry them yet. Pass them as arguments instead.`,
       );
     }
-    return emitWasm(this.program(), { optimize: 2, ...opts }).bytes;
+    // A standalone module must run on any engine with SIMD: no relaxed SIMD unless asked.
+    return emitWasm(this.program(), { optimize: 2, relaxedSimd: false, ...opts }).bytes;
   }
 }
 
