@@ -3,6 +3,7 @@
 
 export { WaxMemory, waxMemory, MAX_PAGES } from "./memory.js";
 export { track, release } from "./lifetime.js";
-
-/** Version of the compiled-module calling convention and manifest format. */
-export const ABI_VERSION = 1;
+export {
+  ABI_VERSION, MANIFEST_SECTION, ManifestError, readManifest, decodeManifest, encodeManifest, elementBytes,
+  type Manifest, type EntrySpec, type TensorSpec, type ConstSpec, type ManifestDType,
+} from "./manifest.js";

@@ -6,7 +6,7 @@ import { ConcreteArray } from "../core/array.js";
 import { asArray, describe } from "../core/scalar.js";
 import { bind, isTracing } from "../core/trace.js";
 import type { EmitOptions } from "../backend/emit.js";
-import { emitWasm } from "../backend/compile.js";
+import { buildModule, type ModuleOptions } from "../aot/module.js";
 import { type ClosedJaxpr, convertConstvarsToInvars } from "../jaxpr/jaxpr.js";
 import { type TracedFunction, traceToJaxpr } from "../jaxpr/trace.js";
 import { lowerJaxpr } from "../lower/lower.js";
@@ -73,15 +73,13 @@ export class Lowered {
     return Object.assign(f, { executable: exe });
   }
 
-  /** The standalone wasm module: entry `main(inputs..., outputs..., scratch)`; see the README's ABI. */
-  wasm(opts: EmitOptions = {}): Uint8Array {
-    if (this.traced.jaxpr.consts.length > 0) {
-      throw new Error(
-        `${this.name} closes over ${this.traced.jaxpr.consts.length} array constant(s); a standalone module cannot carry them yet. Pass them as arguments instead.`,
-      );
-    }
-    // A standalone module must run on any engine with SIMD: no relaxed SIMD unless asked.
-    return emitWasm(this.program(), { optimize: 2, relaxedSimd: false, ...opts }).bytes;
+  /**
+   * The standalone wasm module (one entry, with its manifest): see the README's ABI
+   * section. The entry is named after the function (`main` for an anonymous one).
+   */
+  wasm(opts: ModuleOptions = {}): Uint8Array {
+    const name = /^[A-Za-z_$][\w$]*$/.test(this.name) ? this.name : "main";
+    return buildModule([{ name, lowered: this }], opts).bytes;
   }
 }
 
