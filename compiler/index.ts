@@ -11,6 +11,8 @@ export { treeFlatten, treeUnflatten, treeMap } from "./tree.js";
 export type { DType } from "./dtypes.js";
 export { vmap, ValueError } from "./transforms/vmap.js";
 export { jit, Lowered, type Compiled, type JitOptions } from "./jit/jit.js";
+export { pmap, type PmapOptions } from "./pmap/pmap.js";
+export { devices, setDeviceCount, deviceCount, DeviceError, type Device } from "../runtime/pool.js";
 export { setEagerBackend, getEagerBackend, withEagerBackend } from "./core/trace.js";
 // Loading the jit module installs the wasm backend for eager operations.
 import "./jit/eager.js";

@@ -7,3 +7,8 @@ export {
   ABI_VERSION, MANIFEST_SECTION, ManifestError, readManifest, decodeManifest, encodeManifest, elementBytes,
   type Manifest, type EntrySpec, type TensorSpec, type ConstSpec, type ManifestDType,
 } from "./manifest.js";
+export {
+  loadModule, allocArray, SharedArray, WaxModule,
+  type LoadOptions, type WaxResult, type ArgumentLike, type TypedArray,
+} from "./loader.js";
+export { fromBase64 } from "./manifest.js";

@@ -9,6 +9,7 @@ import { emitDotKernel } from "./dot.js";
 import { FnBuilder, type Ref } from "./fn.js";
 import { emitArgReduceKernel, emitLoopKernel, emitReduceKernel } from "./kernels.js";
 import { mathCalls, setMathNames } from "./ops.js";
+import { emitBarrier } from "./barrier.js";
 
 type Binaryen = typeof binaryenT;
 
@@ -34,7 +35,7 @@ export interface Emitted {
 }
 
 function kernelMath(k: Kernel): Set<string> {
-  if (k.kind === "dot") return new Set();
+  if (k.kind === "dot" || k.kind === "barrier") return new Set();
   return mathCalls(k.expr);
 }
 
@@ -117,6 +118,7 @@ function kernelBuffers(k: Kernel): Set<number> {
     addView(k.c);
     return out;
   }
+  if (k.kind === "barrier") return out.add(k.buf);
   addView(k.out);
   const walk = (e: import("../lower/ir.js").Expr): void => {
     switch (e.op) {
@@ -154,13 +156,17 @@ function emitKernel(fb: FnBuilder, k: Kernel, ptr: (buf: number) => Ref, simd: b
       return emitArgReduceKernel(fb, k, ptr);
     case "dot":
       return emitDotKernel(fb, k, ptr, simd, relaxed);
+    case "barrier":
+      return emitBarrier(fb, k.n, ptr(k.buf));
   }
 }
 
 function addEntry(bin: Binaryen, m: binaryenT.Module, entry: string, p: Program, simd: boolean, relaxed: boolean): void {
   const i32 = bin.i32;
   const nIn = p.numInputs, nOut = p.numOutputs, nConst = p.numConsts;
-  const entryParams = new Array<number>(nIn + nOut + 1 + nConst).fill(i32);
+  // pmap programs take three more addresses: this device's info, the workspace, the barrier.
+  const nExtra = p.pmap ? 3 : 0;
+  const entryParams = new Array<number>(nIn + nOut + 1 + nConst + nExtra).fill(i32);
   const entryFb = new FnBuilder(bin, m, entryParams);
   const bufferPtr = (fb: FnBuilder, buf: number): Ref => {
     const d = p.buffers[buf]!;
@@ -173,6 +179,12 @@ function addEntry(bin: Binaryen, m: binaryenT.Module, entry: string, p: Program,
         return m.i32.add(fb.get(nIn + nOut, i32), m.i32.const(d.index));
       case "const":
         return fb.get(nIn + nOut + 1 + d.index, i32);
+      case "devinfo":
+        return fb.get(nIn + nOut + 1 + nConst, i32);
+      case "workspace":
+        return fb.get(nIn + nOut + 1 + nConst + 1, i32);
+      case "barrier":
+        return fb.get(nIn + nOut + 1 + nConst + 2, i32);
     }
   };
   const calls: Ref[] = [];

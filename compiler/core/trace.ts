@@ -175,6 +175,7 @@ export function usedAxisNames<P extends Primitive>(prim: P, params: Params<P>): 
       return [...(params as Params<"psum">).axes];
     case "all_gather":
     case "axis_index":
+    case "ppermute":
       return [(params as Params<"axis_index">).axis_name];
     default:
       return [];

@@ -36,6 +36,9 @@ export class JaxprTracer extends Tracer {
 
 /** Collects the equations, arguments and constants of one jaxpr being traced. */
 export class JaxprBuilder {
+  /** Set when tracing the body of a pmap: collectives over this axis are staged out. */
+  axisName: string | undefined;
+  axisSize = 0;
   eqns: JaxprEqn[] = [];
   tracerToVar = new Map<JaxprTracer, Var>();
   constTracers = new Map<Array, JaxprTracer>();
@@ -147,10 +150,19 @@ export interface TracedFunction {
 }
 
 /** Traces `fn` on abstract values of `args` (leaves: Arrays, scalars or ShapeDtypeStructs). */
-export function traceToJaxpr(fn: (...args: any[]) => unknown, args: unknown[], where = "makeJaxpr"): TracedFunction {
+export function traceToJaxpr(
+  fn: (...args: any[]) => unknown,
+  args: unknown[],
+  where = "makeJaxpr",
+  axis?: { axisName: string; axisSize: number },
+): TracedFunction {
   const [leaves, inTree] = treeFlatten(args);
   const avals = leaves.map((l, i) => leafAval(l, `${where} argument leaf ${i}`));
   const builder = new JaxprBuilder();
+  if (axis) {
+    builder.axisName = axis.axisName;
+    builder.axisSize = axis.axisSize;
+  }
   return withMain(JaxprTrace, builder, (main: MainTrace) =>
     withDynamic(main, () => {
       const trace = new JaxprTrace(main);

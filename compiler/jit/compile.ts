@@ -3,8 +3,8 @@
 import type { ConcreteArray } from "../core/array.js";
 import { emitWasm } from "../backend/compile.js";
 import type { EmitOptions } from "../backend/emit.js";
-import type { Jaxpr } from "../jaxpr/jaxpr.js";
-import { lowerJaxpr } from "../lower/lower.js";
+import { type Jaxpr, evalJaxpr } from "../jaxpr/jaxpr.js";
+import { LoweringError, lowerJaxpr } from "../lower/lower.js";
 import { Executable } from "./executable.js";
 
 export interface CompileTimes {
@@ -14,6 +14,24 @@ export interface CompileTimes {
 }
 
 export let lastCompileTimes: CompileTimes = { lower: 0, emit: 0, instantiate: 0 };
+
+/** Something that runs a jaxpr on concrete arrays: a compiled module, or op by op. */
+export interface Runnable {
+  call(inputs: readonly ConcreteArray[]): ConcreteArray[];
+}
+
+/**
+ * Compiles `jaxpr`; a jaxpr that cannot be one module but can run op by op (a pmap inside
+ * jit: its devices are threads outside any one wasm call) runs op by op, each op compiled.
+ */
+export function compileOrInterpret(jaxpr: Jaxpr, consts: ConcreteArray[], opts: EmitOptions = {}): Runnable {
+  try {
+    return compileJaxpr(jaxpr, consts, opts);
+  } catch (e) {
+    if (!(e instanceof LoweringError && e.interpretable)) throw e;
+    return { call: (inputs) => evalJaxpr(jaxpr, consts, inputs) as ConcreteArray[] };
+  }
+}
 
 export function compileJaxpr(jaxpr: Jaxpr, consts: ConcreteArray[], opts: EmitOptions = {}): Executable {
   const t0 = performance.now();

@@ -6,11 +6,12 @@ import { type EagerExecutor, abstractEval, installCompiledExecutor } from "../co
 import { Jaxpr, Var } from "../jaxpr/jaxpr.js";
 import type { Params, Primitive } from "../primitives/params.js";
 import type { ShapedArray } from "../shape.js";
-import { compileJaxpr } from "./compile.js";
+import { runPmap } from "../pmap/runner.js";
+import { type Runnable, compileJaxpr, compileOrInterpret } from "./compile.js";
 import type { Executable } from "./executable.js";
 
 const cache = new Map<string, Executable>();
-const callCache = new WeakMap<Jaxpr, Executable>();
+const callCache = new WeakMap<Jaxpr, Runnable>();
 
 function singleEqn<P extends Primitive>(prim: P, avals: ShapedArray[], params: Params<P>): Jaxpr {
   const invars = avals.map((a) => new Var(a));
@@ -19,12 +20,13 @@ function singleEqn<P extends Primitive>(prim: P, avals: ShapedArray[], params: P
 }
 
 export const executeEagerly: EagerExecutor = (prim, args, params) => {
+  if (prim === "xla_pmap") return runPmap(args, params as Params<"xla_pmap">);
   if (prim === "xla_call") {
     // A jitted function applied to concrete arrays: compile its whole jaxpr once.
     const jaxpr = (params as Params<"xla_call">).call_jaxpr;
     let exe = callCache.get(jaxpr);
     if (!exe) {
-      exe = compileJaxpr(jaxpr, []);
+      exe = compileOrInterpret(jaxpr, []);
       callCache.set(jaxpr, exe);
     }
     return exe.call(args);

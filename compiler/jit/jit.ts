@@ -13,7 +13,7 @@ import { lowerJaxpr } from "../lower/lower.js";
 import type { Program } from "../lower/ir.js";
 import { pyTuple } from "../shape.js";
 import { type TreeDef, treeDefString, treeFlatten, treeUnflatten } from "../tree.js";
-import { compileJaxpr } from "./compile.js";
+import { type Runnable, compileJaxpr, compileOrInterpret } from "./compile.js";
 import type { Executable } from "./executable.js";
 
 export interface JitOptions {
@@ -22,7 +22,7 @@ export interface JitOptions {
 }
 
 interface CacheEntry {
-  exe: Executable;
+  exe: Runnable;
   outTree: TreeDef;
 }
 
@@ -149,7 +149,7 @@ export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions =
     if (!entry) {
       const { dyn, call } = split(args);
       const t = traceToJaxpr(call, dyn, name);
-      entry = { exe: compileJaxpr(t.jaxpr.jaxpr, t.jaxpr.consts as ConcreteArray[]), outTree: t.outTree };
+      entry = { exe: compileOrInterpret(t.jaxpr.jaxpr, t.jaxpr.consts as ConcreteArray[]), outTree: t.outTree };
       cache.set(key, entry);
     }
     const outs = entry.exe.call(leaves as ConcreteArray[]);

@@ -104,6 +104,23 @@ export function allGather<T>(x: T, axisName: string, opts: AllGatherOptions = {}
 }
 
 /**
+ * Sends each member's value to another member of the named axis: `perm` lists
+ * (source, destination) pairs; a member no pair sends to receives zeros.
+ */
+export function ppermute<T>(x: T, axisName: string, perm: readonly (readonly [number, number])[]): Collected<T> {
+  if (typeof axisName !== "string") throw new TypeError(`ppermute: axis_name must be a string, got ${JSON.stringify(axisName)}`);
+  const n = axisSize([axisName]);
+  const pairs = perm.map((p) => {
+    if (!globalThis.Array.isArray(p) || p.length !== 2 || !p.every((i) => Number.isInteger(i) && i >= 0 && i < n)) {
+      throw new RangeError(`ppermute: each pair must be two axis indices in [0, ${n}), got ${JSON.stringify(p)}`);
+    }
+    return [p[0], p[1]] as const;
+  });
+  const [leaves, tree] = leavesOf(x, "ppermute");
+  return treeUnflatten(tree, leaves.map((l) => bind1("ppermute", [l], { axis_index_groups: null, axis_name: axisName, perm: pairs }))) as Collected<T>;
+}
+
+/**
  * The index of this member along the named axis, an int32 scalar. For several names, the
  * index in their row-major product (the first name varies slowest).
  */

@@ -7,7 +7,12 @@
 
 import type { DType } from "../dtypes.js";
 
-export type BufferKind = "input" | "output" | "scratch" | "const";
+/**
+ * Where a buffer lives. Programs that run on several devices (pmap) also get, per device,
+ * "devinfo" (int32s: the device index, then one ppermute source per ppermute), and share
+ * "workspace" (one slot per device, plus a zero slot, for collectives) and "barrier".
+ */
+export type BufferKind = "input" | "output" | "scratch" | "const" | "devinfo" | "workspace" | "barrier";
 
 export interface BufferDecl {
   kind: BufferKind;
@@ -60,7 +65,9 @@ export type Kernel =
    * C[b, m, n] = sum_k A[b, m, k] * B[b, k, n], each operand a strided view. The backend
    * picks a SIMD strategy from the strides (n contiguous in B and C, or k contiguous in A and B).
    */
-  | { kind: "dot"; dtype: DType; batch: number; m: number; n: number; k: number; a: View; b: View; c: View };
+  | { kind: "dot"; dtype: DType; batch: number; m: number; n: number; k: number; a: View; b: View; c: View }
+  /** Waits until all `n` devices arrive (shared counter and generation; aborts on the abort flag). */
+  | { kind: "barrier"; n: number; buf: number };
 
 export interface Program {
   buffers: BufferDecl[];
@@ -69,6 +76,8 @@ export interface Program {
   numOutputs: number;
   numConsts: number;
   scratchBytes: number;
+  /** For programs run by pmap: devices, workspace slot size, and ppermute sources per device. */
+  pmap?: { axisSize: number; slotBytes: number; permSources: number[][] };
 }
 
 export function elemBytes(dtype: DType): number {

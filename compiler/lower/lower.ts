@@ -20,6 +20,16 @@ const MAX_COST = 48;
 
 export class LoweringError extends Error {
   override name = "LoweringError";
+  /** Set when the jaxpr can still run op by op (e.g. a pmap inside jit). */
+  interpretable = false;
+}
+
+/** The mapped axis of a pmap body: collectives over it become workspace kernels. */
+export interface PmapAxis {
+  name: string;
+  size: number;
+  /** Bytes of the largest collective operand, rounded up to 16: one workspace slot. */
+  slotBytes: number;
 }
 
 export class Lowering {
@@ -27,6 +37,21 @@ export class Lowering {
   readonly kernels: Kernel[] = [];
   scratchBytes = 0;
   #outputTargets = new Map<Var, number[]>();
+  #pmapBufs: { devinfo: number; workspace: number; barrier: number } | undefined;
+  /** For each ppermute, each device's source (axis size = the zero slot). */
+  readonly permSources: number[][] = [];
+
+  constructor(readonly axis?: PmapAxis) {}
+
+  /** The pmap buffers (device info, workspace, barrier), created on first use. */
+  pmapBuffers(): { devinfo: number; workspace: number; barrier: number } {
+    if (!this.axis) throw new LoweringError("collectives need a pmap axis");
+    return (this.#pmapBufs ??= {
+      devinfo: this.addBuffer({ kind: "devinfo", dtype: "int32", size: 1, index: 0 }),
+      workspace: this.addBuffer({ kind: "workspace", dtype: "float32", size: ((this.axis.size + 1) * this.axis.slotBytes) / 4, index: 0 }),
+      barrier: this.addBuffer({ kind: "barrier", dtype: "int32", size: 4, index: 0 }),
+    });
+  }
 
   addBuffer(decl: BufferDecl): number {
     this.buffers.push(decl);
@@ -88,8 +113,8 @@ function hasIndex(e: Expr): boolean {
 }
 
 /** Lowers a jaxpr (constvars first as const buffers, then invars as inputs) to a program. */
-export function lowerJaxpr(jaxpr: Jaxpr): Program {
-  const ctx = new Lowering();
+export function lowerJaxpr(jaxpr: Jaxpr, axis?: { name: string; size: number }): Program {
+  const ctx = new Lowering(axis ? { ...axis, slotBytes: collectiveSlotBytes(jaxpr) } : undefined);
   const env = new Map<Var, Lazy>();
   jaxpr.constvars.forEach((v, i) => {
     const b = ctx.addBuffer({ kind: "const", dtype: v.aval.dtype, size: v.aval.size, index: i });
@@ -123,7 +148,22 @@ export function lowerJaxpr(jaxpr: Jaxpr): Program {
     numOutputs: jaxpr.outs.length,
     numConsts: jaxpr.constvars.length,
     scratchBytes: ctx.scratchBytes,
+    ...(ctx.axis ? { pmap: { axisSize: ctx.axis.size, slotBytes: ctx.axis.slotBytes, permSources: ctx.permSources } } : {}),
   };
+}
+
+const COLLECTIVES = new Set(["psum", "pmax", "pmin", "all_gather", "ppermute"]);
+
+/** The largest operand of any collective in `jaxpr` (and the jaxprs it calls), in bytes, 16-aligned. */
+function collectiveSlotBytes(jaxpr: Jaxpr): number {
+  let max = 16;
+  for (const e of jaxpr.eqns) {
+    if (COLLECTIVES.has(e.primitive)) {
+      for (const a of e.inputs) max = Math.max(max, Math.ceil((a.aval.size * elemBytes(a.aval.dtype)) / 16) * 16);
+    }
+    if (e.primitive === "xla_call") max = Math.max(max, collectiveSlotBytes((e.params as Params<"xla_call">).call_jaxpr));
+  }
+  return max;
 }
 
 export function literalLazy(l: Literal): Lazy {

@@ -9,7 +9,7 @@ import { type ShapedArray, stridesOf } from "../shape.js";
 import {
   type Lazy, asView, broadcastInDimLazy, broadcastTo, reshapeOnes, revLazy, sliceLazy, transposeLazy,
 } from "./expr.js";
-import type { Expr, UnaryOp, View } from "./ir.js";
+import { type Expr, type UnaryOp, type View, elemBytes } from "./ir.js";
 import { type Lowering, LoweringError, type LoweringRule, literalLazy, lowerEqns } from "./lower.js";
 
 type Rules = RuleTable<{ [P in Primitive]: LoweringRule<P> }>;
@@ -29,9 +29,51 @@ function binary(p: BinaryPrimitive): LoweringRule<BinaryPrimitive> {
   };
 }
 
-function collective(p: string): LoweringRule<Primitive> {
-  return () => {
-    throw new LoweringError(`${p} can only be compiled inside pmap or vmap with its axis name bound`);
+function checkAxis(ctx: Lowering, p: string, names: readonly string[]): void {
+  if (!ctx.axis || names.length !== 1 || names[0] !== ctx.axis.name) {
+    throw new LoweringError(
+      `${p} over axis ${names.join(", ")} can only be compiled inside pmap (or vmap) binding that axis name` +
+        (ctx.axis ? `; this pmap binds ${ctx.axis.name}` : ""),
+    );
+  }
+}
+
+/** Writes `x` into this device's workspace slot, then waits for every device to do the same. */
+function publish(ctx: Lowering, x: Lazy): { ws: number; slotElems: number; bufs: ReturnType<Lowering["pmapBuffers"]> } {
+  const bufs = ctx.pmapBuffers();
+  const slotElems = ctx.axis!.slotBytes / elemBytes(x.dtype);
+  ctx.kernels.push({
+    kind: "loop",
+    shape: x.shape,
+    out: { buf: bufs.workspace, offset: 0, strides: stridesOf(x.shape), dyn: [{ buf: bufs.devinfo, offset: 0, stride: slotElems, max: ctx.axis!.size }] },
+    expr: x.expr,
+  });
+  ctx.kernels.push({ kind: "barrier", n: ctx.axis!.size, buf: bufs.barrier });
+  return { ws: bufs.workspace, slotElems, bufs };
+}
+
+function endCollective(ctx: Lowering): void {
+  ctx.kernels.push({ kind: "barrier", n: ctx.axis!.size, buf: ctx.pmapBuffers().barrier });
+}
+
+/** psum/pmax/pmin across devices: each device reduces every slot, in device order. */
+function reduceCollective<P extends "psum" | "pmax" | "pmin">(op: "sum" | "max" | "min"): LoweringRule<P> {
+  return (ctx, [x], params, [out], [v]) => {
+    const axes = (params as Params<"psum">).axes;
+    checkAxis(ctx, op === "sum" ? "psum" : `p${op}`, axes);
+    const { ws, slotElems } = publish(ctx, x!);
+    const n = ctx.axis!.size;
+    const shape = [n, ...x!.shape];
+    const reduced = shape.map((_, i) => i === 0);
+    const buf = ctx.resultBuffer(out!.dtype, out!.shape, v);
+    const os = stridesOf(x!.shape);
+    ctx.kernels.push({
+      kind: "reduce", op, shape, reduced,
+      out: { buf, offset: 0, strides: [0, ...os] },
+      expr: { op: "load", dtype: x!.dtype, view: { buf: ws, offset: 0, strides: [slotElems, ...os] } },
+    });
+    endCollective(ctx);
+    return [loadOf(buf, out!.shape, out!.dtype)];
   };
 }
 
@@ -152,11 +194,60 @@ function constValue(x: Lazy): number | null {
 export const loweringRules: Rules = {
   ...(Object.fromEntries(UNARY_PRIMITIVES.map((p) => [p, unary(p)])) as { [P in UnaryPrimitive]: LoweringRule<P> }),
   ...(Object.fromEntries(BINARY_PRIMITIVES.map((p) => [p, binary(p)])) as { [P in BinaryPrimitive]: LoweringRule<P> }),
-  psum: collective("psum"),
-  pmax: collective("pmax"),
-  pmin: collective("pmin"),
-  all_gather: collective("all_gather"),
-  axis_index: collective("axis_index"),
+  psum: reduceCollective("sum"),
+  pmax: reduceCollective("max"),
+  pmin: reduceCollective("min"),
+
+  all_gather: (ctx, [x], { axis_name, all_gather_dimension: g, tiled }, [out], [v]) => {
+    checkAxis(ctx, "all_gather", [axis_name]);
+    const { ws, slotElems } = publish(ctx, x!);
+    const n = ctx.axis!.size;
+    const stacked = [...x!.shape];
+    stacked.splice(g, 0, n);
+    const xs = stridesOf(x!.shape);
+    const strides = [...xs];
+    strides.splice(g, 0, slotElems);
+    const buf = ctx.resultBuffer(out!.dtype, stacked, tiled ? undefined : v);
+    ctx.kernels.push({
+      kind: "loop", shape: stacked, out: { buf, offset: 0, strides: stridesOf(stacked) },
+      expr: { op: "load", dtype: x!.dtype, view: { buf: ws, offset: 0, strides } },
+    });
+    endCollective(ctx);
+    const r = loadOf(buf, stacked, out!.dtype);
+    return [tiled ? ctx.reshape(r, [...out!.shape]) : r];
+  },
+
+  axis_index: (ctx, _xs, { axis_name }) => {
+    checkAxis(ctx, "axis_index", [axis_name]);
+    const { devinfo } = ctx.pmapBuffers();
+    return [{ shape: [], dtype: "int32", expr: { op: "load", dtype: "int32", view: { buf: devinfo, offset: 0, strides: [] } } }];
+  },
+
+  ppermute: (ctx, [x], { axis_name, perm }, [out], [v]) => {
+    checkAxis(ctx, "ppermute", [axis_name]);
+    const n = ctx.axis!.size;
+    for (const [s, d] of perm) {
+      if (s < 0 || s >= n || d < 0 || d >= n) throw new LoweringError(`ppermute: pair (${s}, ${d}) is out of range for an axis of size ${n}`);
+    }
+    const { ws, slotElems, bufs } = publish(ctx, x!);
+    // Each device reads its source's slot; a device no pair sends to reads the zero slot.
+    const sources = Array.from({ length: n }, (_, d) => perm.find((p) => p[1] === d)?.[0] ?? n);
+    ctx.permSources.push(sources);
+    const k = ctx.permSources.length; // devinfo[k] holds this ppermute's source
+    const buf = ctx.resultBuffer(out!.dtype, out!.shape, v);
+    ctx.kernels.push({
+      kind: "loop", shape: x!.shape, out: { buf, offset: 0, strides: stridesOf(x!.shape) },
+      expr: { op: "load", dtype: x!.dtype, view: { buf: ws, offset: 0, strides: stridesOf(x!.shape), dyn: [{ buf: bufs.devinfo, offset: k, stride: slotElems, max: n }] } },
+    });
+    endCollective(ctx);
+    return [loadOf(buf, out!.shape, out!.dtype)];
+  },
+
+  xla_pmap: () => {
+    const e = new LoweringError("pmap inside jit runs op by op: its devices are threads, outside any one wasm call");
+    e.interpretable = true;
+    throw e;
+  },
 
   reduce_sum: reducer("sum"),
   reduce_prod: reducer("prod"),

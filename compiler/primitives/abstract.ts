@@ -354,6 +354,34 @@ export const abstractEvalRules: Rules = {
     return [new ShapedArray([], "int32")];
   },
 
+  ppermute([x], { perm }) {
+    const srcs = perm.map((p) => p[0]), dsts = perm.map((p) => p[1]);
+    if (new Set(srcs).size !== srcs.length || new Set(dsts).size !== dsts.length) {
+      throw new TypeError(`ppermute sources and destinations must be unique, got perm=${JSON.stringify(perm)}`);
+    }
+    return [x!];
+  },
+
+  xla_pmap(avals, { call_jaxpr, in_axes, out_axes, axis_size, name }) {
+    const shard = avals.map((a, i) => {
+      const ax = in_axes[i];
+      if (ax === null || ax === undefined) return a;
+      if (a.shape[ax] !== axis_size) {
+        throw new TypeError(`xla_pmap ${name}: operand ${i} has size ${a.shape[ax]} on its mapped axis ${ax}, expected ${axis_size}`);
+      }
+      return a.withShape(a.shape.filter((_, d) => d !== ax));
+    });
+    const want = call_jaxpr.inAvals;
+    if (shard.length !== want.length || shard.some((a, i) => a.dtype !== want[i]!.dtype || a.shape.join() !== want[i]!.shape.join())) {
+      throw new TypeError(`xla_pmap ${name}: called with shards ${shard.map((a) => a.strShort()).join(", ")} but traced for ${want.map((a) => a.strShort()).join(", ")}`);
+    }
+    return call_jaxpr.outAvals.map((a, i) => {
+      const shape = [...a.shape];
+      shape.splice(out_axes[i]!, 0, axis_size);
+      return a.withShape(shape);
+    });
+  },
+
   xla_call(avals, { call_jaxpr, name }) {
     const want = call_jaxpr.inAvals;
     if (avals.length !== want.length || avals.some((a, i) => a.dtype !== want[i]!.dtype || a.shape.join() !== want[i]!.shape.join())) {

@@ -3,6 +3,7 @@
 
 import { ConcreteArray } from "../core/array.js";
 import { evalJaxpr } from "../jaxpr/jaxpr.js";
+
 import { type DType, type TypedArray, typedArrayFor } from "../dtypes.js";
 import { ShapedArray, stridesOf } from "../shape.js";
 import { abstractEvalRules } from "./abstract.js";
@@ -369,9 +370,22 @@ export const implRules: Rules = {
   dot_general: dotGeneralImpl,
 
   xla_call: (args, { call_jaxpr }) => evalJaxpr(call_jaxpr, [], args) as ConcreteArray[],
+  ppermute: unbound("ppermute"),
+  // pmap means the same as vmap with the axis named: the reference runs it that way.
+  xla_pmap: (args, params) => {
+    if (!pmapReference) throw new Error("the vmap module is not loaded");
+    return pmapReference(args, params);
+  },
 
   iota: (args, p) => [fill(outAval("iota", args, p)[0]!, (_, idx) => idx[p.dimension]!)],
 };
+
+let pmapReference: ImplRule<"xla_pmap"> | undefined;
+
+/** Installed by the vmap module (a static import here would be a cycle). */
+export function setPmapReference(rule: ImplRule<"xla_pmap">): void {
+  pmapReference = rule;
+}
 
 export function evalPrimitive<P extends Primitive>(prim: P, args: ConcreteArray[], params: Params<P>): ConcreteArray[] {
   return (implRules[prim] as ImplRule<P>)(args, params);

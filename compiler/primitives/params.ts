@@ -58,6 +58,25 @@ export type ParamsMap = { [P in UnaryPrimitive | BinaryPrimitive]: None } & {
     tiled: boolean;
   };
   axis_index: { axis_name: string };
+  /** Each member sends its value to another: (source, destination) pairs of axis indices. */
+  ppermute: { axis_index_groups: null; axis_name: string; perm: readonly (readonly [number, number])[] };
+  /**
+   * pmap: `call_jaxpr` runs once per member of the mapped axis, on a device each. Operands
+   * are mapped along in_axes (null: every device sees the whole value). JAX 0.4.1's params.
+   */
+  xla_pmap: {
+    axis_name: string;
+    axis_size: number;
+    backend: null;
+    call_jaxpr: Jaxpr;
+    devices: null;
+    donated_invars: readonly boolean[];
+    global_arg_shapes: readonly null[];
+    global_axis_size: null;
+    in_axes: readonly (number | null)[];
+    name: string;
+    out_axes: readonly number[];
+  };
   /** A call of a jitted function: its operands are the jaxpr's consts, then its arguments. */
   xla_call: { call_jaxpr: Jaxpr; name: string; donated_invars: readonly boolean[] };
 };
@@ -69,7 +88,7 @@ export const ALL_PRIMITIVES: readonly Primitive[] = [
   ...UNARY_PRIMITIVES, ...BINARY_PRIMITIVES, ...REDUCE_PRIMITIVES, ...COLLECTIVE_REDUCE_PRIMITIVES,
   "select_n", "integer_pow", "convert_element_type", "broadcast_in_dim", "reshape", "transpose",
   "squeeze", "rev", "concatenate", "slice", "dynamic_slice", "argmax", "argmin", "dot_general",
-  "iota", "all_gather", "axis_index", "xla_call",
+  "iota", "all_gather", "axis_index", "ppermute", "xla_call", "xla_pmap",
 ];
 
 /** A table with one rule per primitive; TypeScript rejects a table with one missing. */

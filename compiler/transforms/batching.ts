@@ -282,8 +282,46 @@ const xlaCallBatcher: BatchRule<"xla_call"> = (vals, dims, params) => {
   return [outs, outs.map(() => 0)];
 };
 
+/**
+ * pmap under vmap: the batch dim moves next to the mapped axis, so each device's shard
+ * carries it at 0, and the per-device jaxpr is vmapped.
+ */
+const xlaPmapBatcher: BatchRule<"xla_pmap"> = (vals, dims, params) => {
+  const size = batchSize(vals, dims);
+  const moved = vals.map((v, i) => {
+    const d = dims[i];
+    if (d === null || d === undefined) return v;
+    const ax = params.in_axes[i];
+    // Put the batch dim where it will be axis 0 of the shard: right after the mapped axis when that is first.
+    return moveBatchAxis(v, d, ax === null || ax === undefined ? 0 : ax === 0 ? 1 : 0);
+  });
+  const shardAxes = dims.map((d) => (d === null ? null : 0));
+  const body = (...args: Array[]) => vmap((...a: Array[]) => evalJaxpr(params.call_jaxpr, [], a), shardAxes, 0, { axisSize: size })(...args);
+  const shardSpecs = moved.map((v, i) => {
+    const ax = params.in_axes[i];
+    const shape = ax === null || ax === undefined ? [...v.shape] : v.shape.filter((_, k) => k !== ax);
+    return new ShapeDtypeStruct(shape, v.dtype, v.weakType);
+  });
+  const traced = traceToJaxpr(body, shardSpecs, params.name, { axisName: params.axis_name, axisSize: params.axis_size }).jaxpr;
+  const jaxpr = convertConstvarsToInvars(traced.jaxpr);
+  const outs = bind("xla_pmap", [...traced.consts, ...moved], {
+    ...params,
+    call_jaxpr: jaxpr,
+    donated_invars: [...traced.consts.map(() => false), ...params.donated_invars],
+    global_arg_shapes: [...traced.consts.map(() => null), ...params.global_arg_shapes],
+    in_axes: [...traced.consts.map(() => null), ...params.in_axes],
+  });
+  // Each output is stacked on out_axes; the batch dim sits at 0 of each shard's output.
+  return [outs, params.out_axes.map((oa) => (oa === 0 ? 1 : 0))];
+};
+
+/** ppermute over another map's axis: the batch dim rides along. */
+const ppermuteBatcher: BatchRule<"ppermute"> = ([x], [d], params) => one(bind1("ppermute", [x!], params), d!);
+
 export const batchingRules: RuleTable<{ [P in Primitive]: BatchRule<P> }> = {
   xla_call: xlaCallBatcher,
+  xla_pmap: xlaPmapBatcher,
+  ppermute: ppermuteBatcher,
   ...table<UnaryPrimitive>(UNARY_PRIMITIVES, vectorizedBatcher),
   ...table<BinaryPrimitive>(BINARY_PRIMITIVES, broadcastBatcher),
   ...table<ReducePrimitive>(REDUCE_PRIMITIVES, reducerBatcher),
@@ -309,7 +347,7 @@ export const batchingRules: RuleTable<{ [P in Primitive]: BatchRule<P> }> = {
 
 // ---- collectives over the vmapped axis itself ----
 
-export type CollectivePrimitive = CollectiveReducePrimitive | "all_gather" | "axis_index";
+export type CollectivePrimitive = CollectiveReducePrimitive | "all_gather" | "axis_index" | "ppermute";
 
 /** A collective over the axis a BatchTrace maps: the examples are the members of the axis. */
 export type CollectiveRule<P extends CollectivePrimitive> = (
@@ -358,5 +396,16 @@ export const collectiveRules: { [P in CollectivePrimitive]: CollectiveRule<P> } 
   /** Example i sees index i: an iota along the batch dim. */
   axis_index(frame) {
     return one(lax.iota("int32", frame.axisSize), 0);
+  },
+
+  /** Example `dst` receives example `src`'s value for each pair; the others receive zeros. */
+  ppermute(frame, vals, dims, params) {
+    const [x] = vals as [Array], d = dims[0]!;
+    const y = d === null ? broadcastAxis(x, frame.axisSize, 0) : moveBatchAxis(x, d, 0);
+    const from = new Map(params.perm.map(([s, t]) => [t, s]));
+    const sliceAt = (i: number) => lax.slice(y, y.shape.map((_, k) => (k === 0 ? i : 0)), y.shape.map((n, k) => (k === 0 ? i + 1 : n)));
+    const zero = lax.full([1, ...y.shape.slice(1)], 0, y.dtype);
+    const parts = range(frame.axisSize).map((t) => (from.has(t) ? sliceAt(from.get(t)!) : zero));
+    return one(lax.concatenate(parts, 0), 0);
   },
 };

@@ -3,7 +3,9 @@
 // batching rule. Because it is an ordinary trace, nested vmaps, makeJaxpr(vmap(f)) and
 // vmap of evalJaxpr compose with no special cases.
 
-import type { Array } from "../core/array.js";
+import type { Array, ConcreteArray } from "../core/array.js";
+import { evalJaxpr } from "../jaxpr/jaxpr.js";
+import { setPmapReference } from "../primitives/impl.js";
 import { asArray } from "../core/scalar.js";
 import {
   type AxisFrame, MainTrace, Trace, Tracer, bind, fullLower, fullRaise, lookupAxis, usedAxisNames, withMain,
@@ -312,3 +314,10 @@ function mappedAxisSize(
   });
   throw new ValueError(lines.join("\n").slice(0, -1));
 }
+
+// The reference meaning of pmap: vmap with the axis named.
+setPmapReference((args, { call_jaxpr, axis_name, axis_size, in_axes, out_axes }) =>
+  vmap((...xs: Array[]) => evalJaxpr(call_jaxpr, [], xs), [...in_axes], [...out_axes], { axisName: axis_name, axisSize: axis_size })(
+    ...args,
+  ) as ConcreteArray[],
+);

@@ -1,0 +1,77 @@
+// A pmap device: a worker thread that runs jobs posted in its slot of the control block
+// (see pool.ts), over the shared wasm memory. It never returns to its event loop while
+// waiting for work; modules arrive on its port and are taken synchronously when needed.
+
+import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
+
+const SEQ = 0, CMD = 1, MODULE = 2, NARGS = 3, ABORT_PTR = 4, ARGS = 8, STATUS = 50, READY = 51, CRASH = 52;
+const CMD_RUN = 1, CMD_EXIT = 2;
+const ST_DONE = 1, ST_ERROR = 2, ST_DEAD = 3;
+const SPIN_LIMIT = 1; // slot 0: how long to spin before sleeping (0 when devices outnumber cores)
+
+const { ctrl, base, memory, port } = workerData as { ctrl: Int32Array; base: number; memory: WebAssembly.Memory; port: MessagePort };
+const instances: WebAssembly.Instance[] = [];
+let job = 0; // is a job running?
+
+function finish(status: number): void {
+  Atomics.store(ctrl, base + STATUS, status);
+  Atomics.sub(ctrl, 0, 1);
+  Atomics.notify(ctrl, 0);
+}
+
+function raiseAbort(): void {
+  const ptr = ctrl[base + ABORT_PTR]!;
+  if (ptr === 0) return;
+  const i32 = new Int32Array(memory.buffer);
+  Atomics.store(i32, ptr >> 2, 1);
+  Atomics.notify(i32, (ptr >> 2) - 1);
+}
+
+// A worker that exits (process.exit, an uncaught error) says so, so nobody waits for it.
+process.on("exit", () => {
+  Atomics.store(ctrl, base + STATUS, ST_DEAD);
+  if (job) {
+    raiseAbort();
+    job = 0;
+    Atomics.sub(ctrl, 0, 1);
+  }
+  Atomics.notify(ctrl, 0);
+});
+
+Atomics.store(ctrl, base + READY, 1);
+Atomics.notify(ctrl, base + READY);
+
+let seen = Atomics.load(ctrl, base + SEQ);
+for (;;) {
+  let spins = 0;
+  const limit = Atomics.load(ctrl, SPIN_LIMIT);
+  while (Atomics.load(ctrl, base + SEQ) === seen) {
+    if (++spins > limit) Atomics.wait(ctrl, base + SEQ, seen);
+  }
+  seen = Atomics.load(ctrl, base + SEQ);
+  const cmd = ctrl[base + CMD];
+  if (cmd === CMD_EXIT) break;
+  if (cmd !== CMD_RUN) continue;
+  job = 1;
+  const mod = ctrl[base + MODULE]!;
+  const args = Array.from({ length: ctrl[base + NARGS]! }, (_, i) => ctrl[base + ARGS + i]!);
+  try {
+    const crash = Atomics.exchange(ctrl, base + CRASH, 0);
+    if (crash === 2) process.exit(70);
+    if (crash === 1) throw new Error("injected fault");
+    while (instances.length <= mod) {
+      const msg = receiveMessageOnPort(port);
+      if (!msg) throw new Error(`module ${mod} was never sent to this device`);
+      instances.push(new WebAssembly.Instance((msg.message as { module: WebAssembly.Module }).module, { env: { memory } }));
+    }
+    (instances[mod]!.exports.main as (...a: number[]) => void)(...args);
+    job = 0;
+    finish(ST_DONE);
+  } catch (e) {
+    const aborted = e instanceof WebAssembly.RuntimeError && /unreachable/.test(e.message);
+    port.postMessage({ error: String(e), aborted });
+    raiseAbort();
+    job = 0;
+    finish(ST_ERROR);
+  }
+}
