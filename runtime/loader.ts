@@ -139,6 +139,8 @@ export class WaxModule {
     const scratchBytes = Math.max(0, ...manifest.entries.map((e) => e.scratchBytes));
     // Calls are synchronous and never nest, so the entries share one scratch block.
     const scratch = scratchBytes > 0 ? this.#alloc(scratchBytes) : 0;
+    // Entries that close over the same arrays (a model's weights) share one copy; consts are read-only.
+    const placed = new Map<string, number>();
     for (const spec of manifest.entries) {
       const fn = instance.exports[spec.name] as (...ptrs: number[]) => void;
       const arity = spec.inputs.length + spec.outputs.length + 1 + spec.consts.length;
@@ -149,12 +151,17 @@ export class WaxModule {
         );
       }
       const consts = spec.consts.map((c, i) => {
-        const bytes = fromBase64(c.data);
-        if (bytes.length !== sizeOf(c.shape) * elementBytes(c.dtype)) {
-          throw new ManifestError(`${name}: ${spec.name} const ${i} (${fmt(c.dtype, c.shape)}) has ${bytes.length} bytes of data`);
+        const key = `${fmt(c.dtype, c.shape)}${c.data}`;
+        let ptr = placed.get(key);
+        if (ptr === undefined) {
+          const bytes = fromBase64(c.data);
+          if (bytes.length !== sizeOf(c.shape) * elementBytes(c.dtype)) {
+            throw new ManifestError(`${name}: ${spec.name} const ${i} (${fmt(c.dtype, c.shape)}) has ${bytes.length} bytes of data`);
+          }
+          ptr = this.#alloc(bytes.length);
+          memory.views().u8.set(bytes, ptr);
+          placed.set(key, ptr);
         }
-        const ptr = this.#alloc(bytes.length);
-        memory.views().u8.set(bytes, ptr);
         return ptr;
       });
       const args = [...spec.inputs.map(() => 0), ...spec.outputs.map(() => 0), scratch, ...consts];

@@ -38,10 +38,10 @@ process.on("exit", () => {
   Atomics.notify(ctrl, 0);
 });
 
+// Read the sequence number before saying we are ready: a job posted right after must count as new.
+let seen = Atomics.load(ctrl, base + SEQ);
 Atomics.store(ctrl, base + READY, 1);
 Atomics.notify(ctrl, base + READY);
-
-let seen = Atomics.load(ctrl, base + SEQ);
 for (;;) {
   let spins = 0;
   const limit = Atomics.load(ctrl, SPIN_LIMIT);

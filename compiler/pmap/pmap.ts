@@ -28,7 +28,7 @@ export function pmap<F extends (...args: any[]) => any>(fn: F, axisName: string,
   const cache = new Map<string, TracedFunction>();
   return ((...args: unknown[]) => {
     const [leaves, inTree] = treeFlatten(args);
-    const specs = broadcastPrefix(opts.inAxes ?? 0, args, "pmap in_axes") as (number | null)[];
+    const specs = broadcastPrefix(opts.inAxes === undefined ? 0 : opts.inAxes, args, "pmap in_axes") as (number | null)[];
     const arrays = leaves.map((l, i) => asArray(l as never, `pmap argument leaf ${i}`));
     const axes = arrays.map((a, i) => {
       const s = specs[i];
@@ -71,7 +71,7 @@ export function pmap<F extends (...args: any[]) => any>(fn: F, axisName: string,
       // A traced body that closes over tracers of an outer transformation cannot be cached.
       if (traced.jaxpr.consts.every((c) => c instanceof ConcreteArray)) cache.set(key, traced);
     }
-    const outSpecs = broadcastPrefix(opts.outAxes ?? 0, treeUnflatten(traced.outTree, traced.jaxpr.outAvals.map(() => 0)), "pmap out_axes") as (number | null)[];
+    const outSpecs = broadcastPrefix(opts.outAxes === undefined ? 0 : opts.outAxes, treeUnflatten(traced.outTree, traced.jaxpr.outAvals.map(() => 0)), "pmap out_axes") as (number | null)[];
     const outAxes = traced.jaxpr.outAvals.map((a, j) => {
       const s = outSpecs[j];
       if (s === null || s === undefined || !Number.isInteger(s)) throw new ValueError(`pmap out_axes must be ints, got ${JSON.stringify(s)}`);
