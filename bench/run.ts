@@ -2,7 +2,7 @@
 // the same run on the same inputs (results are checked equal before anything is timed).
 // Absolute times are noisy; the ratios are the claims. `--quick` runs a short pass.
 
-import { jit, numpy as np, vmap, ShapeDtypeStruct } from "../compiler/index.js";
+import { deviceCount, jit, lax, numpy as np, pmap, vmap, ShapeDtypeStruct } from "../compiler/index.js";
 import type { Array as WaxArray } from "../compiler/index.js";
 import { emitWasm } from "../compiler/backend/compile.js";
 import { formatTime, time } from "./harness.js";
@@ -118,6 +118,28 @@ for (const n of quick ? [256] : [256, 512, 1024]) {
   const t = time(() => (f(a, b) as WaxArray).dispose(), { repeats: 5, targetMs: 200 }).median;
   const gflops = (2 * n ** 3) / t / 1e3;
   report(`W3 matmul ${n}×${n} f32`, "wax jit", `${gflops.toFixed(1)} GFLOP/s`, n === 1024 ? "≥ 25 GFLOP/s" : "", n === 1024 ? gflops >= 25 : null);
+}
+
+// W8 — pmap scaling: a compute-bound function over 1 device and over 2 (or all) devices.
+{
+  const devicesUsed = Math.min(deviceCount(), Number(process.env.WAX_BENCH_DEVICES ?? 2));
+  const total = quick ? 1 << 18 : 1 << 21;
+  const body = (v: WaxArray) => {
+    let y = v;
+    for (let i = 0; i < 4; i++) y = np.tanh(np.sin(y).mul(1.5).add(y.mul(0.5)));
+    return lax.psum(y.sum(), "i").add(y);
+  };
+  const xs = new Float32Array(total).map((_, i) => Math.sin(i) * 2);
+  const one = np.array(xs, { shape: [1, total] });
+  const many = np.array(xs, { shape: [devicesUsed, total / devicesUsed] });
+  const f = pmap(body, "i");
+  // psum of the per-device sums is the total either way, so the results must agree.
+  check("pmap", (f(many) as WaxArray).reshape(-1).view(), (f(one) as WaxArray).reshape(-1).view(), 1e-4);
+  const t1 = time(() => (f(one) as WaxArray).dispose(), { repeats: 5, targetMs: 200 }).median;
+  const tn = time(() => (f(many) as WaxArray).dispose(), { repeats: 5, targetMs: 200 }).median;
+  report(`W8 pmap, ${total} f32, 4×(tanh∘sin)`, "1 device", formatTime(t1), "", null);
+  report("", `${devicesUsed} devices`, formatTime(tn), "", null);
+  report("", "speed-up", `${(t1 / tn).toFixed(2)}×`, devicesUsed === 2 ? "≥ 1.8×" : "", devicesUsed === 2 ? t1 / tn >= 1.8 : null);
 }
 
 // W9 — compiling a ten-primitive function once Binaryen is loaded.
