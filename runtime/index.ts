@@ -9,6 +9,6 @@ export {
 } from "./manifest.js";
 export {
   loadModule, allocArray, SharedArray, WaxModule,
-  type LoadOptions, type WaxResult, type ArgumentLike, type TypedArray,
+  type LoadOptions, type WaxResult, type ArgumentLike, type TypedArray, type EntryFunction,
 } from "./loader.js";
 export { fromBase64 } from "./manifest.js";

@@ -110,7 +110,8 @@ export interface LoadOptions {
   name?: string;
 }
 
-type EntryFunction = (...args: ArgumentLike[]) => WaxResult | WaxResult[];
+/** An entry as a method of the loaded module: `mod.predict(x)`, the same as `mod.call("predict", x)`. */
+export type EntryFunction = (...args: ArgumentLike[]) => WaxResult | WaxResult[];
 
 interface Plan {
   spec: EntrySpec;

@@ -1,0 +1,104 @@
+// The browser example in Debian's Chromium (driven by playwright-core): the page loads the
+// compiled model with the bundled runtime over a shared memory, cross-origin isolated, and
+// shows results equal to the reference interpreter's and a time per call. Without the
+// COOP/COEP headers the page shows the runtime's explanation instead.
+
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { numpy as np, withEagerBackend } from "../compiler/index.js";
+import { writeExample } from "../examples/browser/build-model.js";
+import { classify, exampleInput, predict } from "../examples/browser/model.js";
+import { expectClose } from "./util.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ROOT = new URL("../../", import.meta.url); // dist/test -> the repository root
+const PAGE = "examples/browser/index.html";
+
+interface Server {
+  url: string;
+  close(): Promise<void>;
+}
+type Serve = (opts: { port?: number; isolate?: boolean }) => Promise<Server>;
+
+let browser: Browser | undefined;
+const servers: Server[] = [];
+
+async function launch(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's Chromium; install it with: apt-get install chromium`);
+  }
+  return (browser ??= await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  }));
+}
+
+async function openExample(isolate: boolean): Promise<{ page: Page; errors: string[] }> {
+  const { serve } = (await import(new URL("examples/browser/serve.mjs", ROOT).href)) as { serve: Serve };
+  const server = await serve({ port: 0, isolate });
+  servers.push(server);
+  const page = await (await launch()).newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await page.goto(server.url + PAGE);
+  await page.waitForFunction(() => document.getElementById("status")?.textContent !== "loading…", null, { timeout: 60_000 });
+  return { page, errors };
+}
+
+const flat = (x: unknown): number[] => (Array.isArray(x) ? x.flatMap(flat) : [Number(x)]);
+
+test.before(() => {
+  // The page fetches these from dist/examples/browser/.
+  writeExample(fileURLToPath(new URL("dist/examples/browser/", ROOT)));
+});
+
+test.after(async () => {
+  await browser?.close();
+  for (const s of servers) await s.close();
+});
+
+test("the example page runs the compiled model in Chromium, cross-origin isolated, with the reference's numbers", async () => {
+  const { page, errors } = await openExample(true);
+  const error = await page.textContent("#error");
+  assert.is(error, "", `the page failed: ${error} ${errors.join("\n")}`);
+  assert.is(await page.textContent("#status"), "done");
+  assert.is(await page.evaluate(() => globalThis.crossOriginIsolated), true);
+  assert.is(await page.textContent("#isolated"), "true");
+
+  const shown = JSON.parse((await page.textContent("#result"))!) as {
+    entries: string[];
+    predict: { shape: number[]; dtype: string; data: number[] };
+    classify: { shape: number[]; dtype: string; data: number[] }[];
+  };
+  const { data, shape } = exampleInput();
+  const [probs, labels, confident] = withEagerBackend("reference", () => {
+    const x = np.array(data).reshape(shape);
+    return [predict(x), ...classify(x)].map((a) => ({ shape: a.shape, dtype: a.dtype, data: flat(a.toList()) }));
+  });
+  assert.equal(shown.entries, ["predict", "classify"]);
+  assert.equal(shown.predict.shape, probs!.shape);
+  assert.is(shown.predict.dtype, "float32");
+  expectClose(shown.predict.data, probs!.data, 1e-5);
+  assert.equal(shown.classify, [labels, confident]);
+  assert.ok(new Set(confident!.data).size === 2, "the example has confident and unsure rows");
+
+  for (const id of ["#per-call", "#per-call-zero-copy"]) {
+    const text = (await page.textContent(id))!;
+    const us = Number(/^([\d.]+) µs$/.exec(text)?.[1]);
+    assert.ok(us > 0 && us < 10_000, `${id} shows ${JSON.stringify(text)}`);
+  }
+  assert.equal(errors, []);
+});
+
+test("served without COOP/COEP, the page explains that it needs cross-origin isolation", async () => {
+  const { page } = await openExample(false);
+  assert.is(await page.evaluate(() => globalThis.crossOriginIsolated), false);
+  assert.is(await page.textContent("#status"), "failed");
+  assert.match((await page.textContent("#error"))!, /Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp/);
+});
+
+test.run();
