@@ -4,7 +4,7 @@
 
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -418,5 +418,7 @@ test("the minified runtime bundle is under 15 KB, imports nothing of the compile
   const mod = await rt.loadModule(wasmPath, { memory: new rt.WaxMemory(1) });
   expectClose(toList(mod.affine(X) as WaxResult), reference(affine, np.array(X))[0], 1e-5);
 });
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();
