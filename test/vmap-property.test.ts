@@ -7,7 +7,7 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { evalJaxpr, jit, lax, makeJaxpr, numpy as np, vmap } from "../compiler/index.js";
+import { deviceCount, evalJaxpr, jit, lax, makeJaxpr, numpy as np, pmap, vmap } from "../compiler/index.js";
 import type { Array as WaxArray, DType } from "../compiler/index.js";
 import { bind, bind1 } from "../compiler/core/trace.js";
 import {
@@ -224,6 +224,31 @@ function axisIndexCase(rng: Rng): Case {
   };
 }
 
+/** Member k sends to k + 1; the first member receives zeros. */
+function ppermuteCase(rng: Rng): Case {
+  const shape = rng.shape(0, 2);
+  const dtype = rng.pick(ANY);
+  return {
+    prim: "ppermute",
+    operands: [op(rng, shape, dtype)],
+    f: (x) => {
+      const n = lax.psum(1, "i").item() as number; // the axis size, known while tracing
+      return [lax.ppermute(x, "i", Array.from({ length: n - 1 }, (_, k) => [k, k + 1] as const))];
+    },
+    oracle: (ex) => ex.map((_, b) => [b === 0 ? { ...ex[0]![0]!, values: ex[0]![0]!.values.map(() => 0) } : ex[b - 1]![0]!]),
+  };
+}
+
+/** pmap inside vmap: the batch rides along on every device. */
+function pmapCase(rng: Rng): Case {
+  const shape = [rng.int(1, Math.min(2, deviceCount())), ...rng.shape(0, 2)];
+  return {
+    prim: "xla_pmap",
+    operands: [op(rng, shape, "float32")],
+    f: (x) => pmap((v: WaxArray) => lax.psum(v, "j").mul(v), "j")(x) as WaxArray,
+  };
+}
+
 function selectCase(rng: Rng): Case {
   const shape = rng.shape(0, 3);
   const dtype = rng.pick(ANY);
@@ -378,6 +403,10 @@ function makeCase(rng: Rng, prim: Primitive): Case {
       return allGatherCase(rng);
     case "axis_index":
       return axisIndexCase(rng);
+    case "ppermute":
+      return ppermuteCase(rng);
+    case "xla_pmap":
+      return pmapCase(rng);
     case "argmax":
     case "argmin":
       return argCase(rng, prim);
