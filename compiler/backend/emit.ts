@@ -4,7 +4,7 @@
 // merged in so Binaryen can inline it.
 
 import type binaryenT from "binaryen";
-import type { Kernel, Program } from "../lower/ir.js";
+import { type Expr, type Kernel, type Program, children } from "../lower/ir.js";
 import { emitDotKernel } from "./dot.js";
 import { FnBuilder, type Ref } from "./fn.js";
 import { emitArgReduceKernel, emitLoopKernel, emitReduceKernel } from "./kernels.js";
@@ -120,27 +120,9 @@ function kernelBuffers(k: Kernel): Set<number> {
   }
   if (k.kind === "barrier") return out.add(k.buf);
   addView(k.out);
-  const walk = (e: import("../lower/ir.js").Expr): void => {
-    switch (e.op) {
-      case "load":
-        addView(e.view);
-        break;
-      case "unary":
-      case "convert":
-      case "ipow":
-        walk(e.x);
-        break;
-      case "binary":
-        walk(e.x);
-        walk(e.y);
-        break;
-      case "select":
-        walk(e.which);
-        e.cases.forEach(walk);
-        break;
-      default:
-        break;
-    }
+  const walk = (e: Expr): void => {
+    if (e.op === "load") addView(e.view);
+    children(e).forEach(walk);
   };
   walk(k.expr);
   return out;

@@ -3,7 +3,7 @@
 // loops restart from the outer position without multiplications.
 
 import type { DType } from "../dtypes.js";
-import { type Expr, type View, elemBytes } from "../lower/ir.js";
+import { type Expr, type View, children, elemBytes } from "../lower/ir.js";
 import type { FnBuilder, Ref } from "./fn.js";
 
 export interface Stream {
@@ -28,29 +28,9 @@ export function indexKey(e: Extract<Expr, { op: "index" }>): string {
 
 /** Every load view and index expression in `e`, deduplicated by key. */
 export function collectLeaves(e: Expr, out = new Map<string, Expr>()): Map<string, Expr> {
-  switch (e.op) {
-    case "load":
-      out.set(viewKey(e.view), e);
-      break;
-    case "index":
-      out.set(indexKey(e), e);
-      break;
-    case "const":
-      break;
-    case "unary":
-    case "convert":
-    case "ipow":
-      collectLeaves(e.x, out);
-      break;
-    case "binary":
-      collectLeaves(e.x, out);
-      collectLeaves(e.y, out);
-      break;
-    case "select":
-      collectLeaves(e.which, out);
-      e.cases.forEach((c) => collectLeaves(c, out));
-      break;
-  }
+  if (e.op === "load") out.set(viewKey(e.view), e);
+  else if (e.op === "index") out.set(indexKey(e), e);
+  for (const c of children(e)) collectLeaves(c, out);
   return out;
 }
 

@@ -3,7 +3,7 @@
 // Transcendentals call the AssemblyScript math library (wasm/), merged into the module.
 
 import type { DType } from "../dtypes.js";
-import type { BinaryOp, Expr, UnaryOp } from "../lower/ir.js";
+import { type BinaryOp, type Expr, type UnaryOp, children } from "../lower/ir.js";
 import type { FnBuilder, Ref } from "./fn.js";
 
 /** Where the values of loads and indices come from: the kernel's loop state. */
@@ -22,26 +22,10 @@ export function setMathNames(names: Map<string, string>): void {
 
 /** Library functions an expression calls, so the module keeps only those. */
 export function mathCalls(e: Expr, out = new Set<string>()): Set<string> {
-  switch (e.op) {
-    case "unary":
-      if (MATH.has(e.fn)) out.add(e.fn);
-      mathCalls(e.x, out);
-      break;
-    case "binary":
-      if (e.fn === "pow") out.add("pow");
-      if (e.fn === "rem" && e.dtype === "float32") out.add("fmod");
-      mathCalls(e.x, out);
-      mathCalls(e.y, out);
-      break;
-    case "convert":
-    case "ipow":
-      mathCalls(e.x, out);
-      break;
-    case "select":
-      mathCalls(e.which, out);
-      e.cases.forEach((c) => mathCalls(c, out));
-      break;
-  }
+  if (e.op === "unary" && MATH.has(e.fn)) out.add(e.fn);
+  if (e.op === "binary" && e.fn === "pow") out.add("pow");
+  if (e.op === "binary" && e.fn === "rem" && e.dtype === "float32") out.add("fmod");
+  for (const c of children(e)) mathCalls(c, out);
   return out;
 }
 

@@ -80,6 +80,24 @@ export interface Program {
   pmap?: { axisSize: number; slotBytes: number; permSources: number[][] };
 }
 
+/** The operands of an expression node (none for leaves). */
+export function children(e: Expr): Expr[] {
+  switch (e.op) {
+    case "load":
+    case "const":
+    case "index":
+      return [];
+    case "unary":
+    case "convert":
+    case "ipow":
+      return [e.x];
+    case "binary":
+      return [e.x, e.y];
+    case "select":
+      return [e.which, ...e.cases];
+  }
+}
+
 export function elemBytes(dtype: DType): number {
   return dtype === "bool" ? 1 : 4;
 }
