@@ -106,59 +106,73 @@ export function emitDotKernel(fb: FnBuilder, k: Dot, bufPtr: BufPtr, simd: boole
 }
 
 /** One tile of C: `rows` rows by `vecs` vectors of 4 columns, accumulated in registers over k. */
-function microTile(e: DotEmitter, k: Dot, rows: number, vecs: number, pa: number, pb: number, pc: number, m0: number, n0: number, sam: number, sak: number, sbk: number, scm: number): Ref[] {
+/**
+ * One tile of C: `rows` rows by `vecs` vectors of 4 columns, accumulated in registers over
+ * k in [k0, kEnd). The first k block starts from zero, later ones from what C holds.
+ */
+function microTile(e: DotEmitter, rows: number, vecs: number, pa: number, pb: number, pc: number, m0: number, n0: number, k0: number, kEnd: number, sam: number, sak: number, sbk: number, scm: number): Ref[] {
   const fb = e.fb, m = e.m, i32 = e.i32, v128 = e.v128;
   const acc = Array.from({ length: rows * vecs }, () => fb.local(v128));
-  const pA = Array.from({ length: rows }, () => fb.local(i32));
-  const pB = fb.local(i32), kk = fb.local(i32);
+  const pA = fb.local(i32), pB = fb.local(i32), kk = fb.local(i32);
   const bv = Array.from({ length: vecs }, () => fb.local(v128));
-  const stmts: Ref[] = acc.map((a) => fb.set(a, e.vzero()));
+  const cPtr = (r: number, v: number) => m.i32.add(e.addr(pc, [m0, scm], [n0, 4]), fb.i32(r * scm + 16 * v));
+  const init: Ref[] = [], resume: Ref[] = [];
   for (let r = 0; r < rows; r++) {
-    stmts.push(fb.set(pA[r]!, m.i32.add(e.addr(pa, [m0, sam]), fb.i32(r * sam))));
+    for (let v = 0; v < vecs; v++) {
+      init.push(fb.set(acc[r * vecs + v]!, e.vzero()));
+      resume.push(fb.set(acc[r * vecs + v]!, m.v128.load(0, 4, cPtr(r, v))));
+    }
   }
-  stmts.push(fb.set(pB, e.addr(pb, [n0, 4])));
+  const stmts: Ref[] = [m.if(m.i32.eqz(e.get(k0)), m.block(null, init), m.block(null, resume))];
+  // One pointer walks row m0 of A; the other rows are constant offsets from it (a load's
+  // immediate), so a k step bumps two pointers whatever the tile's height.
+  stmts.push(fb.set(pA, e.addr(pa, [m0, sam], [k0, sak])));
+  stmts.push(fb.set(pB, e.addr(pb, [n0, 4], [k0, sbk])));
   const kBody: Ref[] = [];
   for (let v = 0; v < vecs; v++) kBody.push(fb.set(bv[v]!, m.v128.load(16 * v, 4, e.get(pB))));
   for (let r = 0; r < rows; r++) {
     const as = fb.local(v128);
-    kBody.push(fb.set(as, e.splat(e.sload(e.get(pA[r]!)))));
+    const aLoad = e.dtype === "float32" ? m.f32.load(r * sam, 4, e.get(pA)) : m.i32.load(r * sam, 4, e.get(pA));
+    kBody.push(fb.set(as, e.splat(aLoad)));
     for (let v = 0; v < vecs; v++) {
       const a = acc[r * vecs + v]!;
       kBody.push(fb.set(a, e.vmadd(e.get(a, v128), e.get(as, v128), e.get(bv[v]!, v128))));
     }
-    kBody.push(fb.bump(pA[r]!, sak));
   }
-  kBody.push(fb.bump(pB, sbk));
-  stmts.push(fb.forRange(kk, fb.i32(0), fb.i32(k.k), 1, kBody));
+  kBody.push(fb.bump(pA, sak), fb.bump(pB, sbk));
+  stmts.push(fb.forRange(kk, e.get(k0), e.get(kEnd), 1, kBody));
   for (let r = 0; r < rows; r++) {
-    for (let v = 0; v < vecs; v++) {
-      const ptr = m.i32.add(e.addr(pc, [m0, scm], [n0, 4]), fb.i32(r * scm + 16 * v));
-      stmts.push(m.v128.store(0, 4, ptr, e.get(acc[r * vecs + v]!, v128)));
-    }
+    for (let v = 0; v < vecs; v++) stmts.push(m.v128.store(0, 4, cPtr(r, v), e.get(acc[r * vecs + v]!, v128)));
   }
   return stmts;
 }
 
 /** The register tile: TILE_ROWS rows of C by TILE_VECS vectors (4 columns each). */
-const [TILE_ROWS, TILE_VECS] = (globalThis.process?.env?.WAX_DOT_TILE ?? "4x2").split("x").map(Number) as [number, number];
+const [TILE_ROWS, TILE_VECS] = (globalThis.process?.env?.WAX_DOT_TILE ?? "3x3").split("x").map(Number) as [number, number];
+
+/** k is split in blocks of DOT_KC so a block of A stays in cache while B's panels stream. */
+const DOT_KC = Number(globalThis.process?.env?.WAX_DOT_KC ?? 512);
 
 function nvec(e: DotEmitter, k: Dot, pa: number, pb: number, pc: number, [sam, sak]: number[], [sbk]: number[], [scm]: number[]): Ref[] {
-  const fb = e.fb, i32 = e.i32;
-  const m0 = fb.local(i32), n0 = fb.local(i32);
+  const fb = e.fb, m = e.m, i32 = e.i32;
+  const m0 = fb.local(i32), n0 = fb.local(i32), k0 = fb.local(i32), kEnd = fb.local(i32);
   const R = TILE_ROWS, V = TILE_VECS;
   const mR = k.m - (k.m % R);
   const nW = k.n - (k.n % (4 * V));
   const n4 = k.n - (k.n % 4);
-  const tile = (rows: number, vecs: number) => microTile(e, k, rows, vecs, pa, pb, pc, m0, n0, sam!, sak!, sbk!, scm!);
+  const tile = (rows: number, vecs: number) => microTile(e, rows, vecs, pa, pb, pc, m0, n0, k0, kEnd, sam!, sak!, sbk!, scm!);
   const rowsFor = (vecs: number): Ref[] => {
     const out: Ref[] = [];
     if (mR > 0) out.push(fb.forRange(m0, fb.i32(0), fb.i32(mR), R, tile(R, vecs)));
     if (mR < k.m) out.push(fb.forRange(m0, fb.i32(mR), fb.i32(k.m), 1, tile(1, vecs)));
     return out;
   };
-  const stmts: Ref[] = [];
-  if (nW > 0) stmts.push(fb.forRange(n0, fb.i32(0), fb.i32(nW), 4 * V, rowsFor(V)));
-  if (n4 > nW) stmts.push(fb.forRange(n0, fb.i32(nW), fb.i32(n4), 4, rowsFor(1)));
+  const perBlock: Ref[] = [
+    fb.set(kEnd, m.select(m.i32.lt_s(m.i32.add(e.get(k0), fb.i32(DOT_KC)), fb.i32(k.k)), m.i32.add(e.get(k0), fb.i32(DOT_KC)), fb.i32(k.k))),
+  ];
+  if (nW > 0) perBlock.push(fb.forRange(n0, fb.i32(0), fb.i32(nW), 4 * V, rowsFor(V)));
+  if (n4 > nW) perBlock.push(fb.forRange(n0, fb.i32(nW), fb.i32(n4), 4, rowsFor(1)));
+  const stmts: Ref[] = [fb.forRange(k0, fb.i32(0), fb.i32(Math.max(k.k, 1)), DOT_KC, perBlock)];
   if (k.n > n4) {
     // The last 1-3 columns: scalar dot products.
     stmts.push(...scalarDot(e, k, pa, pb, pc, [sam!, sak!], [sbk!, 4], [scm!, 4], n4));
