@@ -156,7 +156,8 @@ const DOT_KC = Number(globalThis.process?.env?.WAX_DOT_KC ?? 512);
 function nvec(e: DotEmitter, k: Dot, pa: number, pb: number, pc: number, [sam, sak]: number[], [sbk]: number[], [scm]: number[]): Ref[] {
   const fb = e.fb, m = e.m, i32 = e.i32;
   const m0 = fb.local(i32), n0 = fb.local(i32), k0 = fb.local(i32), kEnd = fb.local(i32);
-  const R = TILE_ROWS, V = TILE_VECS;
+  // Rows of A past the first are load immediates, which are unsigned: a reversed A (negative row stride) gets one-row tiles.
+  const R = sam! < 0 ? 1 : TILE_ROWS, V = TILE_VECS;
   const mR = k.m - (k.m % R);
   const nW = k.n - (k.n % (4 * V));
   const n4 = k.n - (k.n % 4);
