@@ -1,0 +1,77 @@
+// npm run fuzz -- --seed N --count M: a long sweep of seeded random programs (see
+// test/random-programs.ts), each run on the reference interpreter, as eager wasm kernels
+// and under jit. Prints progress, and for every disagreement a shrunk reproduction (the
+// program, its inputs, expected vs got, its jaxpr). Exits 1 if any program disagreed.
+//
+//   --seed N          first seed (default 1)
+//   --count M         number of programs (default 1000)
+//   --max-dim D       largest dim of a random input (default 6; larger dims give bigger arrays)
+//   --max-size S      largest input, in elements (default 1024)
+//   --max-elements E  largest intermediate result, in elements (default 4096)
+//   --min-ops A --max-ops B   ops per program (default 3 to 15)
+//   --shrink-budget K candidate programs tried while shrinking (default 400)
+//   --stop-after F    stop after F failures (default 5)
+//   --quiet           no progress lines
+
+import {
+  type Program, checkProgram, describeProgram, formatReproduction, generateProgram, limits, shrinkProgram,
+} from "../test/random-programs.js";
+
+function option(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return dflt;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v)) {
+    console.error(`fuzz: --${name} needs a number, got ${process.argv[i + 1]}`);
+    process.exit(2);
+  }
+  return v;
+}
+
+const first = option("seed", 1);
+const count = option("count", 1000);
+const maxDim = option("max-dim", 6);
+const maxInputSize = option("max-size", 1024);
+const budget = option("shrink-budget", 400);
+const stopAfter = option("stop-after", 5);
+const minOps = option("min-ops", 3), maxOps = option("max-ops", 15);
+const quiet = process.argv.includes("--quiet");
+limits.maxElements = option("max-elements", 4096);
+
+const t0 = performance.now();
+let failures = 0, ops = 0, last = first - 1;
+const failedSeeds: number[] = [];
+for (let k = 0; k < count && failures < stopAfter; k++) {
+  const seed = first + k;
+  last = seed;
+  let program: Program;
+  try {
+    const gen = generateProgram(seed, { maxDim, maxInputSize, minOps, maxOps });
+    program = gen.program;
+    ops += program.ops.length;
+    const failure = checkProgram(program, gen.infos);
+    if (failure) {
+      failures++;
+      failedSeeds.push(seed);
+      console.log(`\n=== seed ${seed}: ${failure.mode} disagrees with the reference: ${failure.message.split("\n")[0]}`);
+      console.log(`--- the program as generated:\n${describeProgram(program)}`);
+      const small = shrinkProgram(program, failure, budget);
+      console.log(`--- shrunk reproduction:\n${formatReproduction(small.program, small.failure)}\n`);
+    }
+  } catch (e) {
+    // A crash of the generator or the reference itself: report it as a failure too.
+    failures++;
+    failedSeeds.push(seed);
+    console.log(`\n=== seed ${seed}: the harness threw: ${(e as Error).stack}`);
+  }
+  if (!quiet && (k + 1) % 100 === 0) {
+    const s = (performance.now() - t0) / 1000;
+    console.log(`${k + 1}/${count} programs (seeds ${first}..${seed}), ${ops} ops, ${failures} failing, ${s.toFixed(1)} s`);
+  }
+}
+const secs = (performance.now() - t0) / 1000;
+console.log(
+  `fuzz: seeds ${first}..${last}: ${failures === 0 ? "all agree" : `${failures} failing (seeds ${failedSeeds.join(", ")})`}; ` +
+    `${ops} ops in ${secs.toFixed(1)} s`,
+);
+process.exit(failures > 0 ? 1 : 0);
