@@ -621,6 +621,8 @@ const maxOf = (x: WaxArray) => {
 
 /** Error bound of a sum of n terms with maximum |sum of magnitudes| s, on inputs with error e. */
 function sumError(ins: ValueInfo, n: number, s: number, m: number): number {
+  // The reference adds in float64: float32 partial sums must not overflow where its do not.
+  if (s > 1e37) throw new Reject("partial sums may overflow float32");
   if (ins.err === 0 && ins.integral && s < EXACT_INT) return 0;
   return n * ins.err + n * U * s + ulps(1, m);
 }
@@ -710,9 +712,16 @@ function errorOf(op: Op, ins: ValueInfo[], out: WaxArray, outInfo: ValueInfo, te
         }
         case "prod": {
           if (x.dtype !== "float32") return 0;
-          const p = maxOf(withEagerBackend("reference", () => applyOp(op, [absOf(x)], ["x"]).out));
-          if (x.err === 0 && x.integral && p < EXACT_INT) return 0;
-          if (p > 1e30 || (p < 1e-30 && p > 0)) throw new Reject("product out of range");
+          // The reference multiplies in float64, the backend in float32 in its own order: every
+          // partial product must stay in range (the product of the factors above 1 bounds them
+          // all; of the nonzero factors below 1, from underneath), and exact for an exact result.
+          if (x.nonFinite) throw new Reject("product with infinities");
+          const prodOf = (f: (a: WaxArray) => WaxArray) => withEagerBackend("reference", () => applyOp(op, [f(absOf(x))], ["x"]).out.data());
+          const p = Math.max(0, ...prodOf((a) => a));
+          const big = Math.max(0, ...prodOf((a) => lax.max(a, 1)));
+          const small = Math.min(1, ...prodOf((a) => lax.select(lax.eq(a, 0), np.onesLike(a), lax.min(a, 1))));
+          if (x.err === 0 && x.integral && big < EXACT_INT) return 0;
+          if (big > 1e30 || small < 1e-30) throw new Reject("partial products out of range");
           if (x.err > 0 && (x.zeros || x.minAbs <= 2 * x.err || x.nonFinite)) throw new Reject("inexact product near 0");
           const rel = x.err > 0 ? (n * x.err) / (x.minAbs - x.err) : 0;
           return p * (rel * 1.01 + n * 2 * U) + TINY * n;
@@ -751,6 +760,7 @@ function errorOf(op: Op, ins: ValueInfo[], out: WaxArray, outInfo: ValueInfo, te
       if ((x.err > 0 || y.err > 0) && (x.nonFinite || y.nonFinite)) throw new Reject("inexact dot with infinities");
       const s = maxOf(withEagerBackend("reference", () => applyOp(op, [absOf(x), absOf(y)], ["x", "y"]).out));
       const k = Math.max(1, terms);
+      if (s > 1e37) throw new Reject("partial sums may overflow float32");
       if (x.err === 0 && y.err === 0 && x.integral && y.integral && s < EXACT_INT) return 0;
       return k * (x.err * y.maxAbs + y.err * x.maxAbs + x.err * y.err) + k * U * s * 1.01 + ulps(1, M);
     }
