@@ -122,7 +122,10 @@ function vectorizable(sp: Space, simd: boolean, outKeyMustBeUnit: boolean): bool
  * The innermost loop: `n` steps from the stream positions in `starts`, first 4 at a time
  * (when `vector`), then one at a time. `step(vector)` emits one step's work.
  */
-function innerLoop(fb: FnBuilder, sp: Space, dim: number, starts: number[], vector: boolean, step: (cur: number[], vector: boolean) => Ref[], unroll = 1): Ref[] {
+/** Vector steps between flushes of a sum's accumulators, so no partial sum gets large. */
+const SUM_BLOCK = 4096;
+
+function innerLoop(fb: FnBuilder, sp: Space, dim: number, starts: number[], vector: boolean, step: (cur: number[], vector: boolean) => Ref[], unroll = 1, flush?: () => Ref[]): Ref[] {
   const i32 = fb.bin.i32, m = fb.m;
   const n = sp.sizes[dim]!;
   const cur = sp.streams.map(() => fb.local(i32));
@@ -137,7 +140,18 @@ function innerLoop(fb: FnBuilder, sp: Space, dim: number, starts: number[], vect
     if (vecEnd > 0) {
       const body: Ref[] = [];
       for (let u = 0; u < unroll; u++) body.push(...step(cur, true), ...bump(4));
-      stmts.push(fb.forRange(i, fb.i32(0), fb.i32(vecEnd), lanes, body));
+      if (flush && vecEnd > SUM_BLOCK) {
+        // Blocked (two-level) accumulation: f32 sums stay accurate for long reductions.
+        const ib = fb.local(i32), iend = fb.local(i32);
+        stmts.push(fb.forRange(ib, fb.i32(0), fb.i32(vecEnd), SUM_BLOCK, [
+          fb.set(iend, m.select(m.i32.lt_s(m.i32.add(fb.get(ib, i32), fb.i32(SUM_BLOCK)), fb.i32(vecEnd)), m.i32.add(fb.get(ib, i32), fb.i32(SUM_BLOCK)), fb.i32(vecEnd))),
+          fb.forRange(i, fb.get(ib, i32), fb.get(iend, i32), lanes, body),
+          ...flush(),
+        ]));
+      } else {
+        stmts.push(fb.forRange(i, fb.i32(0), fb.i32(vecEnd), lanes, body));
+        if (flush) stmts.push(...flush());
+      }
       done = fb.i32(vecEnd);
     }
     if (unroll > 1 && n - vecEnd >= 4) {
@@ -221,6 +235,7 @@ function innerReduce(fb: FnBuilder, k: Extract<Kernel, { kind: "reduce" }>, bufP
   return [...sp.setup, ...loopNest(fb, sp.sizes, sp.streams, kept, sp.baseLocals, (curK) => {
     const acc = fb.local(sType);
     const vacc = [fb.local(v128), fb.local(v128)];
+    const vtot = fb.local(v128);
     let which = 0;
     const step = (cur: number[], vector: boolean): Ref[] => {
       curRef = cur;
@@ -230,15 +245,21 @@ function innerReduce(fb: FnBuilder, k: Extract<Kernel, { kind: "reduce" }>, bufP
       which ^= 1;
       return [fb.set(a, ex.binary(op, dtype, fb.get(a, v128), v, true))];
     };
-    const init = [fb.set(acc, ex.constant(dtype, identity(k.op, dtype), false))];
-    if (vec) for (const a of vacc) init.push(fb.set(a, ex.constant(dtype, identity(k.op, dtype), true)));
-    const body = loopNest(fb, sp.sizes, sp.streams, reduced.slice(0, -1), curK, (curR) => innerLoop(fb, sp, innerDim, curR, vec, step, 2));
+    const ident = (vector: boolean) => ex.constant(dtype, identity(k.op, dtype), vector);
+    const init = [fb.set(acc, ident(false))];
+    if (vec) for (const a of [...vacc, vtot]) init.push(fb.set(a, ident(true)));
+    // Fold the two running vector accumulators into the total and restart them.
+    const flush = (): Ref[] => [
+      fb.set(vtot, ex.binary(op, dtype, fb.get(vtot, v128), ex.binary(op, dtype, fb.get(vacc[0]!, v128), fb.get(vacc[1]!, v128), true), true)),
+      fb.set(vacc[0]!, ident(true)),
+      fb.set(vacc[1]!, ident(true)),
+    ];
+    const body = loopNest(fb, sp.sizes, sp.streams, reduced.slice(0, -1), curK, (curR) => innerLoop(fb, sp, innerDim, curR, vec, step, 2, flush));
     const fin: Ref[] = [];
     if (vec) {
-      // Combine the two vector accumulators, then the 4 lanes, then the scalar tail.
-      const both = ex.binary(op, dtype, fb.get(vacc[0]!, v128), fb.get(vacc[1]!, v128), true);
+      // The vector total (the running accumulators were flushed into it), its 4 lanes, then the scalar tail.
       const t = fb.local(v128);
-      fin.push(fb.set(t, both));
+      fin.push(fb.set(t, fb.get(vtot, v128)));
       const lane = (i: number) => (dtype === "float32" ? m.f32x4.extract_lane(fb.get(t, v128), i as never) : m.i32x4.extract_lane(fb.get(t, v128), i as never));
       const h = ex.binary(op, dtype, ex.binary(op, dtype, lane(0), lane(1), false), ex.binary(op, dtype, lane(2), lane(3), false), false);
       fin.push(fb.set(acc, ex.binary(op, dtype, h, fb.get(acc, sType), false)));
