@@ -257,9 +257,11 @@ function innerReduce(fb: FnBuilder, k: Extract<Kernel, { kind: "reduce" }>, bufP
     const body = loopNest(fb, sp.sizes, sp.streams, reduced.slice(0, -1), curK, (curR) => innerLoop(fb, sp, innerDim, curR, vec, step, 2, flush));
     const fin: Ref[] = [];
     if (vec) {
-      // The vector total (the running accumulators were flushed into it), its 4 lanes, then the scalar tail.
+      // The vector total, plus what the accumulators gathered since the last flush (the
+      // 4-lane remainder loop), then its 4 lanes, then the scalar tail.
       const t = fb.local(v128);
-      fin.push(fb.set(t, fb.get(vtot, v128)));
+      const since = ex.binary(op, dtype, fb.get(vacc[0]!, v128), fb.get(vacc[1]!, v128), true);
+      fin.push(fb.set(t, ex.binary(op, dtype, fb.get(vtot, v128), since, true)));
       const lane = (i: number) => (dtype === "float32" ? m.f32x4.extract_lane(fb.get(t, v128), i as never) : m.i32x4.extract_lane(fb.get(t, v128), i as never));
       const h = ex.binary(op, dtype, ex.binary(op, dtype, lane(0), lane(1), false), ex.binary(op, dtype, lane(2), lane(3), false), false);
       fin.push(fb.set(acc, ex.binary(op, dtype, h, fb.get(acc, sType), false)));
