@@ -1,7 +1,8 @@
 // dot_general kernels: C[b, m, n] = sum_k A[b, m, k] * B[b, k, n] over strided views.
-//  - "nvec": B and C contiguous along n. A register-blocked micro-kernel keeps a 4x8 tile
-//    of C in eight v128 accumulators; each k step loads two vectors of B and broadcasts
-//    four elements of A.
+//  - "nvec": B and C contiguous along n. A register-blocked micro-kernel keeps a 3x12 tile
+//    of C in nine v128 accumulators; each k step loads three vectors of B and broadcasts
+//    three elements of A. k runs in blocks, and each block's panel of B is first packed
+//    into contiguous scratch, so the tiles stream it from L1.
 //  - "kvec": A and B contiguous along k: SIMD dot products with a horizontal sum.
 //  - scalar: anything else (lowering copies operands to avoid it when it matters).
 
@@ -99,7 +100,12 @@ export function emitDotKernel(fb: FnBuilder, k: Dot, bufPtr: BufPtr, simd: boole
   ];
   const strategy = dotStrategy(k, simd);
   let body: Ref[];
-  if (strategy === "nvec") body = nvec(e, k, pa, pb, pc, [sam, sak], [sbk], [scm]);
+  let packPtr: number | undefined;
+  if (k.pack !== undefined) {
+    packPtr = fb.local(i32);
+    setup.push(fb.set(packPtr, bufPtr(k.pack)));
+  }
+  if (strategy === "nvec") body = nvec(e, k, pa, pb, pc, [sam, sak], [sbk], [scm], packPtr);
   else if (strategy === "kvec") body = kvec(e, k, pa, pb, pc, [sam], [sbn], [scm, scn]);
   else body = scalarDot(e, k, pa, pb, pc, [sam, sak], [sbk, sbn], [scm, scn]);
   return [...setup, fb.forRange(bi, fb.i32(0), fb.i32(k.batch), 1, [...perBatch, ...body])];
@@ -110,7 +116,7 @@ export function emitDotKernel(fb: FnBuilder, k: Dot, bufPtr: BufPtr, simd: boole
  * One tile of C: `rows` rows by `vecs` vectors of 4 columns, accumulated in registers over
  * k in [k0, kEnd). The first k block starts from zero, later ones from what C holds.
  */
-function microTile(e: DotEmitter, rows: number, vecs: number, pa: number, pb: number, pc: number, m0: number, n0: number, k0: number, kEnd: number, sam: number, sak: number, sbk: number, scm: number): Ref[] {
+function microTile(e: DotEmitter, rows: number, vecs: number, pa: number, pb: number, pc: number, m0: number, n0: number, k0: number, kEnd: number, sam: number, sak: number, sbk: number, scm: number, packed?: number): Ref[] {
   const fb = e.fb, m = e.m, i32 = e.i32, v128 = e.v128;
   const acc = Array.from({ length: rows * vecs }, () => fb.local(v128));
   const pA = fb.local(i32), pB = fb.local(i32), kk = fb.local(i32);
@@ -127,7 +133,9 @@ function microTile(e: DotEmitter, rows: number, vecs: number, pa: number, pb: nu
   // One pointer walks row m0 of A; the other rows are constant offsets from it (a load's
   // immediate), so a k step bumps two pointers whatever the tile's height.
   stmts.push(fb.set(pA, e.addr(pa, [m0, sam], [k0, sak])));
-  stmts.push(fb.set(pB, e.addr(pb, [n0, 4], [k0, sbk])));
+  // B comes from the packed panel (rows of 4·vecs contiguous elements) or from B itself.
+  stmts.push(fb.set(pB, packed !== undefined ? e.get(packed) : e.addr(pb, [n0, 4], [k0, sbk])));
+  const bStep = packed !== undefined ? 16 * vecs : sbk;
   const kBody: Ref[] = [];
   for (let v = 0; v < vecs; v++) kBody.push(fb.set(bv[v]!, m.v128.load(16 * v, 4, e.get(pB))));
   for (let r = 0; r < rows; r++) {
@@ -139,7 +147,7 @@ function microTile(e: DotEmitter, rows: number, vecs: number, pa: number, pb: nu
       kBody.push(fb.set(a, e.vmadd(e.get(a, v128), e.get(as, v128), e.get(bv[v]!, v128))));
     }
   }
-  kBody.push(fb.bump(pA, sak), fb.bump(pB, sbk));
+  kBody.push(fb.bump(pA, sak), fb.bump(pB, bStep));
   stmts.push(fb.forRange(kk, e.get(k0), e.get(kEnd), 1, kBody));
   for (let r = 0; r < rows; r++) {
     for (let v = 0; v < vecs; v++) stmts.push(m.v128.store(0, 4, cPtr(r, v), e.get(acc[r * vecs + v]!, v128)));
@@ -151,9 +159,9 @@ function microTile(e: DotEmitter, rows: number, vecs: number, pa: number, pb: nu
 const [TILE_ROWS, TILE_VECS] = (globalThis.process?.env?.WAX_DOT_TILE ?? "3x3").split("x").map(Number) as [number, number];
 
 /** k is split in blocks of DOT_KC so a block of A stays in cache while B's panels stream. */
-const DOT_KC = Number(globalThis.process?.env?.WAX_DOT_KC ?? 512);
+const DOT_KC = Math.min(512, Number(globalThis.process?.env?.WAX_DOT_KC ?? 512)); // ≤ 512: the pack buffer holds 512 rows
 
-function nvec(e: DotEmitter, k: Dot, pa: number, pb: number, pc: number, [sam, sak]: number[], [sbk]: number[], [scm]: number[]): Ref[] {
+function nvec(e: DotEmitter, k: Dot, pa: number, pb: number, pc: number, [sam, sak]: number[], [sbk]: number[], [scm]: number[], pack?: number): Ref[] {
   const fb = e.fb, m = e.m, i32 = e.i32;
   const m0 = fb.local(i32), n0 = fb.local(i32), k0 = fb.local(i32), kEnd = fb.local(i32);
   // Rows of A past the first are load immediates, which are unsigned: a reversed A (negative row stride) gets one-row tiles.
@@ -161,17 +169,32 @@ function nvec(e: DotEmitter, k: Dot, pa: number, pb: number, pc: number, [sam, s
   const mR = k.m - (k.m % R);
   const nW = k.n - (k.n % (4 * V));
   const n4 = k.n - (k.n % 4);
-  const tile = (rows: number, vecs: number) => microTile(e, rows, vecs, pa, pb, pc, m0, n0, k0, kEnd, sam!, sak!, sbk!, scm!);
-  const rowsFor = (vecs: number): Ref[] => {
+  const tile = (rows: number, vecs: number, packed?: number) => microTile(e, rows, vecs, pa, pb, pc, m0, n0, k0, kEnd, sam!, sak!, sbk!, scm!, packed);
+  const rowsFor = (vecs: number, packed?: number): Ref[] => {
     const out: Ref[] = [];
-    if (mR > 0) out.push(fb.forRange(m0, fb.i32(0), fb.i32(mR), R, tile(R, vecs)));
-    if (mR < k.m) out.push(fb.forRange(m0, fb.i32(mR), fb.i32(k.m), 1, tile(1, vecs)));
+    if (mR > 0) out.push(fb.forRange(m0, fb.i32(0), fb.i32(mR), R, tile(R, vecs, packed)));
+    if (mR < k.m) out.push(fb.forRange(m0, fb.i32(mR), fb.i32(k.m), 1, tile(1, vecs, packed)));
     return out;
+  };
+  // Packing a panel of B (its k block × 4·V columns) into contiguous scratch: the tiles then
+  // stream it linearly, from L1, instead of striding across B's rows.
+  const packPanel = (): Ref[] => {
+    const kk = fb.local(i32), src = fb.local(i32), dst = fb.local(i32);
+    const copy: Ref[] = [];
+    for (let v = 0; v < V; v++) copy.push(m.v128.store(16 * v, 4, e.get(dst), m.v128.load(16 * v, 4, e.get(src))));
+    return [
+      fb.set(src, e.addr(pb, [n0, 4], [k0, sbk!])),
+      fb.set(dst, e.get(pack!)),
+      fb.forRange(kk, e.get(k0), e.get(kEnd), 1, [...copy, fb.bump(src, sbk!), fb.bump(dst, 16 * V)]),
+    ];
   };
   const perBlock: Ref[] = [
     fb.set(kEnd, m.select(m.i32.lt_s(m.i32.add(e.get(k0), fb.i32(DOT_KC)), fb.i32(k.k)), m.i32.add(e.get(k0), fb.i32(DOT_KC)), fb.i32(k.k))),
   ];
-  if (nW > 0) perBlock.push(fb.forRange(n0, fb.i32(0), fb.i32(nW), 4 * V, rowsFor(V)));
+  if (nW > 0) {
+    const body = pack !== undefined && 4 * V <= 16 ? [...packPanel(), ...rowsFor(V, pack)] : rowsFor(V);
+    perBlock.push(fb.forRange(n0, fb.i32(0), fb.i32(nW), 4 * V, body));
+  }
   if (n4 > nW) perBlock.push(fb.forRange(n0, fb.i32(nW), fb.i32(n4), 4, rowsFor(1)));
   const stmts: Ref[] = [fb.forRange(k0, fb.i32(0), fb.i32(Math.max(k.k, 1)), DOT_KC, perBlock)];
   if (k.n > n4) {

@@ -116,6 +116,7 @@ function kernelBuffers(k: Kernel): Set<number> {
     addView(k.a);
     addView(k.b);
     addView(k.c);
+    if (k.pack !== undefined) out.add(k.pack);
     return out;
   }
   if (k.kind === "barrier") return out.add(k.buf);

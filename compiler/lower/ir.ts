@@ -65,7 +65,7 @@ export type Kernel =
    * C[b, m, n] = sum_k A[b, m, k] * B[b, k, n], each operand a strided view. The backend
    * picks a SIMD strategy from the strides (n contiguous in B and C, or k contiguous in A and B).
    */
-  | { kind: "dot"; dtype: DType; batch: number; m: number; n: number; k: number; a: View; b: View; c: View }
+  | { kind: "dot"; dtype: DType; batch: number; m: number; n: number; k: number; a: View; b: View; c: View; pack?: number }
   /** Waits until all `n` devices arrive (shared counter and generation; aborts on the abort flag). */
   | { kind: "barrier"; n: number; buf: number };
 
@@ -97,6 +97,9 @@ export function children(e: Expr): Expr[] {
       return [e.which, ...e.cases];
   }
 }
+
+/** Elements of scratch a dot kernel may use to pack a panel of B (k block × panel width). */
+export const DOT_PACK_ELEMS = 512 * 16;
 
 export function elemBytes(dtype: DType): number {
   return dtype === "bool" ? 1 : 4;

@@ -9,7 +9,7 @@ import { type ShapedArray, stridesOf } from "../shape.js";
 import {
   type Lazy, asView, broadcastInDimLazy, broadcastTo, reshapeOnes, revLazy, sliceLazy, transposeLazy,
 } from "./expr.js";
-import { type Expr, type UnaryOp, type View, elemBytes } from "./ir.js";
+import { DOT_PACK_ELEMS, type Expr, type UnaryOp, type View, elemBytes } from "./ir.js";
 import { type Lowering, LoweringError, type LoweringRule, literalLazy, lowerEqns } from "./lower.js";
 
 type Rules = RuleTable<{ [P in Primitive]: LoweringRule<P> }>;
@@ -174,10 +174,12 @@ function dotGeneral(ctx: Lowering, xs: Lazy[], params: Params<"dot_general">, ou
   const buf = ctx.resultBuffer(acc, outShape, out.dtype === acc ? outVars[0] : undefined);
   const [batch, m, k] = a.sizes as [number, number, number];
   const n = b.sizes[2]!;
+  // Large products pack panels of B into contiguous scratch (see backend/dot.ts).
+  const pack = n >= 8 && m >= 8 && k >= 16 ? ctx.newScratch(acc, DOT_PACK_ELEMS) : undefined;
   ctx.kernels.push({
     kind: "dot",
     dtype: acc,
-    batch, m, n, k,
+    batch, m, n, k, pack,
     a: { ...a.view, strides: a.strides },
     b: { ...b.view, strides: b.strides },
     c: { buf, offset: 0, strides: [m * n, n, 1] },
