@@ -6,7 +6,7 @@ import { deviceCount } from "../../runtime/pool.js";
 import { type Array as WaxArray, ConcreteArray } from "../core/array.js";
 import { asArray, describe } from "../core/scalar.js";
 import { bind } from "../core/trace.js";
-import { convertConstvarsToInvars } from "../jaxpr/jaxpr.js";
+import { type Jaxpr, convertConstvarsToInvars } from "../jaxpr/jaxpr.js";
 import { ShapeDtypeStruct, type TracedFunction, traceToJaxpr } from "../jaxpr/trace.js";
 import { normalizeAxis } from "../shape.js";
 import { broadcastPrefix, treeDefString, treeFlatten, treeUnflatten } from "../tree.js";
@@ -25,7 +25,8 @@ export function pmap<F extends (...args: any[]) => any>(fn: F, axisName: string,
   if (typeof fn !== "function") throw new TypeError(`pmap: expected a function, got ${describe(fn)}`);
   if (typeof axisName !== "string" || axisName === "") throw new TypeError(`pmap: axisName must be a non-empty string, got ${JSON.stringify(axisName)}`);
   const name = fn.name || "<lambda>";
-  const cache = new Map<string, TracedFunction>();
+  // One trace (and one open jaxpr, the key of the compiled per-device module) per signature.
+  const cache = new Map<string, { traced: TracedFunction; jaxpr: Jaxpr }>();
   return ((...args: unknown[]) => {
     const [leaves, inTree] = treeFlatten(args);
     const specs = broadcastPrefix(opts.inAxes === undefined ? 0 : opts.inAxes, args, "pmap in_axes") as (number | null)[];
@@ -64,13 +65,15 @@ export function pmap<F extends (...args: any[]) => any>(fn: F, axisName: string,
       return new ShapeDtypeStruct(shape, a.dtype, a.weakType);
     });
     const key = `${treeDefString(inTree)}|${axes.join(",")}|${shardSpecs.map((s) => s.aval.key).join("")}|${n}`;
-    let traced = cache.get(key);
-    if (!traced) {
+    let entry = cache.get(key);
+    if (!entry) {
       const body = (...xs: WaxArray[]) => fn(...(treeUnflatten(inTree, xs) as unknown[]));
-      traced = traceToJaxpr(body, shardSpecs, name, { axisName, axisSize: n });
+      const t = traceToJaxpr(body, shardSpecs, name, { axisName, axisSize: n });
+      entry = { traced: t, jaxpr: convertConstvarsToInvars(t.jaxpr.jaxpr) };
       // A traced body that closes over tracers of an outer transformation cannot be cached.
-      if (traced.jaxpr.consts.every((c) => c instanceof ConcreteArray)) cache.set(key, traced);
+      if (t.jaxpr.consts.every((c) => c instanceof ConcreteArray)) cache.set(key, entry);
     }
+    const { traced, jaxpr } = entry;
     const outSpecs = broadcastPrefix(opts.outAxes === undefined ? 0 : opts.outAxes, treeUnflatten(traced.outTree, traced.jaxpr.outAvals.map(() => 0)), "pmap out_axes") as (number | null)[];
     const outAxes = traced.jaxpr.outAvals.map((a, j) => {
       const s = outSpecs[j];
@@ -78,7 +81,6 @@ export function pmap<F extends (...args: any[]) => any>(fn: F, axisName: string,
       return normalizeAxis(s, a.ndim + 1, "pmap out_axes");
     });
     const consts = traced.jaxpr.consts;
-    const jaxpr = convertConstvarsToInvars(traced.jaxpr.jaxpr);
     const outs = bind("xla_pmap", [...consts, ...arrays], {
       axis_name: axisName,
       axis_size: n,

@@ -3,7 +3,7 @@
 // primitives share a generic rule (elementwise, broadcasting, reducing); the rest move
 // the batch dimension into their own parameters.
 
-import type { Array } from "../core/array.js";
+import { type Array, ConcreteArray } from "../core/array.js";
 import { scalarArray } from "../core/scalar.js";
 import { type AxisFrame, bind, bind1 } from "../core/trace.js";
 import type { DType } from "../dtypes.js";
@@ -14,7 +14,7 @@ import {
   type ReducePrimitive, type RuleTable, type UnaryPrimitive,
 } from "../primitives/params.js";
 import { pyTuple, shapeEqual } from "../shape.js";
-import { convertConstvarsToInvars, evalJaxpr } from "../jaxpr/jaxpr.js";
+import { type Jaxpr, convertConstvarsToInvars, evalJaxpr } from "../jaxpr/jaxpr.js";
 import { ShapeDtypeStruct, traceToJaxpr } from "../jaxpr/trace.js";
 import { vmap } from "./vmap.js";
 
@@ -267,13 +267,36 @@ function table<K extends Primitive>(prims: readonly K[], rule: (p: K) => BatchRu
 }
 
 /** A jitted call: vmap its jaxpr (batch dims moved to 0) into a new jitted call. */
+/**
+ * The batched jaxprs of called jaxprs, by the call's jaxpr and the batching: re-batching
+ * on every call would make a new jaxpr each time, and so a new compilation.
+ */
+const batchedCalls = new WeakMap<Jaxpr, Map<string, { jaxpr: Jaxpr; consts: Array[] }>>();
+
+function batchedCall(callee: Jaxpr, key: string, make: () => { jaxpr: Jaxpr; consts: Array[] }): { jaxpr: Jaxpr; consts: Array[] } {
+  let byKey = batchedCalls.get(callee);
+  if (!byKey) batchedCalls.set(callee, (byKey = new Map()));
+  let hit = byKey.get(key);
+  if (!hit) {
+    hit = make();
+    // Constants that are tracers of some transformation belong to one call only.
+    if (hit.consts.every((c) => c instanceof ConcreteArray)) byKey.set(key, hit);
+  }
+  return hit;
+}
+
+const specKey = (xs: Array[]) => xs.map((x) => x.aval.key).join("");
+
 const xlaCallBatcher: BatchRule<"xla_call"> = (vals, dims, params) => {
   const size = batchSize(vals, dims);
   const moved = vals.map((v, i) => (dims[i] === null ? v : moveBatchAxis(v, dims[i]!, 0)));
   const inAxes = dims.map((d) => (d === null ? null : 0));
-  const body = (...args: Array[]) => vmap((...a: Array[]) => evalJaxpr(params.call_jaxpr, [], a), inAxes, 0, { axisSize: size })(...args);
-  const traced = traceToJaxpr(body, moved.map((v) => new ShapeDtypeStruct(v.shape, v.dtype, v.weakType)), params.name).jaxpr;
-  const jaxpr = convertConstvarsToInvars(traced.jaxpr);
+  const { jaxpr, consts } = batchedCall(params.call_jaxpr, `${inAxes.join(",")}|${size}|${specKey(moved)}`, () => {
+    const body = (...args: Array[]) => vmap((...a: Array[]) => evalJaxpr(params.call_jaxpr, [], a), inAxes, 0, { axisSize: size })(...args);
+    const t = traceToJaxpr(body, moved.map((v) => new ShapeDtypeStruct(v.shape, v.dtype, v.weakType)), params.name).jaxpr;
+    return { jaxpr: convertConstvarsToInvars(t.jaxpr), consts: t.consts };
+  });
+  const traced = { consts };
   const outs = bind("xla_call", [...traced.consts, ...moved], {
     call_jaxpr: jaxpr,
     name: params.name,
@@ -296,14 +319,17 @@ const xlaPmapBatcher: BatchRule<"xla_pmap"> = (vals, dims, params) => {
     return moveBatchAxis(v, d, ax === null || ax === undefined ? 0 : ax === 0 ? 1 : 0);
   });
   const shardAxes = dims.map((d) => (d === null ? null : 0));
-  const body = (...args: Array[]) => vmap((...a: Array[]) => evalJaxpr(params.call_jaxpr, [], a), shardAxes, 0, { axisSize: size })(...args);
-  const shardSpecs = moved.map((v, i) => {
-    const ax = params.in_axes[i];
-    const shape = ax === null || ax === undefined ? [...v.shape] : v.shape.filter((_, k) => k !== ax);
-    return new ShapeDtypeStruct(shape, v.dtype, v.weakType);
+  const { jaxpr, consts } = batchedCall(params.call_jaxpr, `${shardAxes.join(",")}|${size}|${specKey(moved)}`, () => {
+    const body = (...args: Array[]) => vmap((...a: Array[]) => evalJaxpr(params.call_jaxpr, [], a), shardAxes, 0, { axisSize: size })(...args);
+    const shardSpecs = moved.map((v, i) => {
+      const ax = params.in_axes[i];
+      const shape = ax === null || ax === undefined ? [...v.shape] : v.shape.filter((_, k) => k !== ax);
+      return new ShapeDtypeStruct(shape, v.dtype, v.weakType);
+    });
+    const t = traceToJaxpr(body, shardSpecs, params.name, { axisName: params.axis_name, axisSize: params.axis_size }).jaxpr;
+    return { jaxpr: convertConstvarsToInvars(t.jaxpr), consts: t.consts };
   });
-  const traced = traceToJaxpr(body, shardSpecs, params.name, { axisName: params.axis_name, axisSize: params.axis_size }).jaxpr;
-  const jaxpr = convertConstvarsToInvars(traced.jaxpr);
+  const traced = { consts };
   const outs = bind("xla_pmap", [...traced.consts, ...moved], {
     ...params,
     call_jaxpr: jaxpr,
