@@ -272,11 +272,8 @@ test("special floats: pow on all pairs except pow(±1, NaN/±Inf)", () => {
   check("pow special", (x, y) => [lax.pow(x, y)], [pick(a), pick(b)], tolFor("pow", "float32"));
 });
 
-// BUG (reference, compiler/primitives/impl.ts): lax.pow uses Math.pow, which gives NaN for
-// pow(1, NaN), pow(1, ±Inf) and pow(-1, ±Inf); XLA (C's powf) and the wasm math library
-// give 1. Repro: lax.pow(np.array([1, 1, -1], {dtype: "float32"}), np.array([NaN, Infinity,
-// -Infinity], {dtype: "float32"})): reference [NaN, NaN, NaN], eager and jit [1, 1, 1].
-test.skip("special floats: pow(1, NaN) = pow(±1, ±Inf) = 1 in every backend", () => {
+// The reference follows C's powf here (Math.pow gives NaN for these).
+test("special floats: pow(1, NaN) = pow(±1, ±Inf) = 1 in every backend", () => {
   const x = arrayOf([1, 1, 1, -1, -1], [5], "float32"), y = arrayOf([NaN, Infinity, -Infinity, Infinity, -Infinity], [5], "float32");
   check("pow(±1, NaN/Inf)", (a, b) => [lax.pow(a, b)], [x, y]);
   assert.equal(lax.pow(x, y).toList(), [1, 1, 1, 1, 1]);
@@ -439,12 +436,8 @@ for (const [prim, red] of [["reduce_sum", lax.reduceSum], ["reduce_prod", lax.re
   }
 }
 
-// BUG (reference, compiler/primitives/impl.ts): a float reduce_sum whose reduced axes hold one
-// element computes 0 + x, turning -0 into +0; the backend returns x (-0), as XLA does (its
-// simplifier replaces a reduce that reduces nothing by a reshape). Repro:
-// lax.reduceSum(np.array([[-0], [1]], { dtype: "float32" }), [1]) (or axes []): reference
-// [0, 1], eager and jit [-0, 1]. Sums of two or more terms agree (+0 in both).
-test.skip("reduce_sum over size-1 axes keeps -0", () => {
+// A sum of one term is that term, -0 included, in every backend (as XLA reshapes such a reduce).
+test("reduce_sum over size-1 axes keeps -0", () => {
   const x = np.array([[-0], [1], [-0]], { dtype: "float32" });
   check("sum of one -0", (a) => [lax.reduceSum(a!, [1]), lax.reduceSum(a!, [])], [x]);
 });

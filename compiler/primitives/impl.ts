@@ -94,7 +94,8 @@ const BINARY_FNS: Record<BinaryPrimitive, (a: number, b: number, dtype: DType) =
   mul: (a, b, dt) => (dt === "int32" ? Math.imul(a, b) : a * b),
   div: (a, b, dt) => (dt === "int32" ? intDiv(a, b) : a / b),
   rem: (a, b, dt) => (dt === "int32" ? intRem(a, b) : a % b),
-  pow: Math.pow,
+  // C's powf, as XLA: 1 ** anything and anything ** 0 are 1, and so is (-1) ** ±Inf (JS gives NaN).
+  pow: (a, b) => (a === 1 || b === 0 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b)),
   max: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
   min: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
   eq: (a, b) => (a === b ? 1 : 0),
@@ -241,7 +242,10 @@ export const implRules: Rules = {
 
   reduce_sum: (args, p) => {
     const x = args[0]!, aval = outAval("reduce_sum", args, p)[0]!;
-    return [reduceImpl(x, p.axes, aval, 0, (a, v) => (x.dtype === "int32" ? (a + v) | 0 : a + v))];
+    // A sum of one term is that term (XLA turns such a reduce into a reshape), so -0 stays -0;
+    // starting from -0, the identity of float addition, gives exactly that.
+    const one = p.axes.every((d) => x.shape[d] === 1);
+    return [reduceImpl(x, p.axes, aval, one ? -0 : 0, (a, v) => (x.dtype === "int32" ? (a + v) | 0 : a + v))];
   },
   reduce_prod: (args, p) => {
     const x = args[0]!, aval = outAval("reduce_prod", args, p)[0]!;
