@@ -4,10 +4,9 @@
 
 import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
 
-const SEQ = 0, CMD = 1, MODULE = 2, NARGS = 3, ABORT_PTR = 4, ARGS = 8, STATUS = 50, READY = 51, CRASH = 52;
-const CMD_RUN = 1, CMD_EXIT = 2;
-const ST_DONE = 1, ST_ERROR = 2, ST_DEAD = 3;
-const SPIN_LIMIT = 1; // slot 0: how long to spin before sleeping (0 when devices outnumber cores)
+import {
+  ABORT_PTR, ARGS, CMD, CMD_RUN, CRASH, MODULE, NARGS, PENDING, READY, SEQ, SPIN_LIMIT, STATUS, ST_DEAD, ST_DONE, ST_ERROR,
+} from "./pool-layout.js";
 
 const { ctrl, base, memory, port } = workerData as { ctrl: Int32Array; base: number; memory: WebAssembly.Memory; port: MessagePort };
 const instances: WebAssembly.Instance[] = [];
@@ -15,8 +14,8 @@ let job = 0; // is a job running?
 
 function finish(status: number): void {
   Atomics.store(ctrl, base + STATUS, status);
-  Atomics.sub(ctrl, 0, 1);
-  Atomics.notify(ctrl, 0);
+  Atomics.sub(ctrl, PENDING, 1);
+  Atomics.notify(ctrl, PENDING);
 }
 
 function raiseAbort(): void {
@@ -33,9 +32,9 @@ process.on("exit", () => {
   if (job) {
     raiseAbort();
     job = 0;
-    Atomics.sub(ctrl, 0, 1);
+    Atomics.sub(ctrl, PENDING, 1);
   }
-  Atomics.notify(ctrl, 0);
+  Atomics.notify(ctrl, PENDING);
 });
 
 // Read the sequence number before saying we are ready: a job posted right after must count as new.
@@ -50,7 +49,6 @@ for (;;) {
   }
   seen = Atomics.load(ctrl, base + SEQ);
   const cmd = ctrl[base + CMD];
-  if (cmd === CMD_EXIT) break;
   if (cmd !== CMD_RUN) continue;
   job = 1;
   const mod = ctrl[base + MODULE]!;

@@ -13,15 +13,12 @@ import { availableParallelism } from "node:os";
 import { Worker, MessageChannel, type MessagePort, receiveMessageOnPort } from "node:worker_threads";
 import { waxMemory } from "./memory.js";
 
-const SLOT = 64; // int32s per worker slot
-const MAX_ARGS = 40;
-// Slot layout
-const SEQ = 0, CMD = 1, MODULE = 2, NARGS = 3, ABORT_PTR = 4, ARGS = 8, STATUS = 50, READY = 51, CRASH = 52;
-// Commands and statuses
-export const CMD_RUN = 1, CMD_EXIT = 2;
-export const ST_IDLE = 0, ST_DONE = 1, ST_ERROR = 2, ST_DEAD = 3;
-const SPIN = 20000;
-const SPIN_LIMIT = 1; // in slot 0, next to the pending count: how long workers spin before sleeping
+import {
+  ABORT_PTR, ARGS, CMD, CMD_RUN, CRASH, MAX_ARGS, MODULE, NARGS, PENDING, READY, SEQ, SLOT, SPIN_LIMIT, STATUS,
+  ST_DEAD, ST_ERROR, ST_IDLE,
+} from "./pool-layout.js";
+
+const SPIN = 20000; // iterations a waiter spins before sleeping, when every device has a core
 
 export class DeviceError extends Error {
   override name = "DeviceError";
@@ -138,7 +135,7 @@ class Pool {
       while (h.loaded < this.modules.length) h.port.postMessage({ module: this.modules[h.loaded++] });
       if (args[d]!.length > MAX_ARGS) throw new Error(`pmap: too many arguments (${args[d]!.length} > ${MAX_ARGS})`);
     }
-    Atomics.store(ctrl, 0, n - 1); // pending
+    Atomics.store(ctrl, PENDING, n - 1);
     Atomics.store(ctrl, SPIN_LIMIT, n <= availableParallelism() ? SPIN : 0);
     for (let d = 1; d < n; d++) {
       const base = d * SLOT;
@@ -162,10 +159,10 @@ class Pool {
     let spins = 0;
     const spinLimit = ctrl[SPIN_LIMIT]!;
     for (;;) {
-      const pending = Atomics.load(ctrl, 0);
+      const pending = Atomics.load(ctrl, PENDING);
       if (pending <= 0) break;
       if (++spins < spinLimit) continue;
-      Atomics.wait(ctrl, 0, pending, 20);
+      Atomics.wait(ctrl, PENDING, pending, 20);
       for (let d = 1; d < n; d++) {
         if (Atomics.load(ctrl, d * SLOT + STATUS) === ST_DEAD) abort(abortPtr);
       }

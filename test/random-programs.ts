@@ -29,39 +29,9 @@ import { getEagerBackend, jit, lax, makeJaxpr, numpy as np, vmap, withEagerBacke
 import type { Array as WaxArray, DType } from "../compiler/index.js";
 import { Tracer } from "../compiler/core/trace.js";
 
-// ---- a small deterministic PRNG (mulberry32) ----------------------------------------------
-
-export class Rng {
-  constructor(private s: number) {
-    this.s = s | 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** An integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  word(): number {
-    return Math.floor(this.next() * 4294967296);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.next() * xs.length)]!;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  shuffle<T>(xs: T[]): T[] {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = this.int(0, i);
-      [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-    }
-    return xs;
-  }
-}
+// The PRNG lives in ./rng.ts; re-exported for the tests that import it from here.
+export { Rng } from "./rng.js";
+import { Rng } from "./rng.js";
 
 // ---- float32 helpers ----------------------------------------------------------------------
 

@@ -14,39 +14,7 @@ import {
   ALL_PRIMITIVES, BINARY_PRIMITIVES, REDUCE_PRIMITIVES, UNARY_PRIMITIVES, type Primitive,
 } from "../compiler/primitives/params.js";
 
-// ---- a small deterministic PRNG (mulberry32) ----
-
-class Rng {
-  constructor(private s: number) {}
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.next() * xs.length)]!;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  shape(minRank: number, maxRank: number, maxDim = 3): number[] {
-    return Array.from({ length: this.int(minRank, maxRank) }, () => this.int(1, maxDim));
-  }
-  shuffle<T>(xs: T[]): T[] {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = this.int(0, i);
-      [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-    }
-    return xs;
-  }
-  subset(n: number): number[] {
-    return Array.from({ length: n }, (_, i) => i).filter(() => this.chance(0.5));
-  }
-}
+import { Rng } from "./rng.js";
 
 // ---- plain-JS array data: slicing out an example, stacking results ----
 

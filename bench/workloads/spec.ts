@@ -6,7 +6,7 @@ import type { Array as JaxArray } from "@jax-js/jax";
 import { jit, numpy as np } from "../../compiler/index.js";
 import type { Array as WaxArray } from "../../compiler/index.js";
 import type { Case, Impl, Row, Tolerance } from "../case.js";
-import { type Context, peerImpl } from "../context.js";
+import { type Context, peerImpl, waxImpl } from "../context.js";
 import type { JaxJsApi } from "../peers/jaxjs.js";
 import type { TfApi } from "../peers/tfjs.js";
 
@@ -48,20 +48,7 @@ export function tfTensors(tf: TfApi, inputs: Input[]): TfTensor[] {
 /** wax: jit(spec.wax) on wax copies of the inputs; large results are freed with dispose(). */
 export function waxJitImpl(spec: JitSpec): Impl {
   const xs = waxArrays(spec.inputs);
-  const f = jit(spec.wax);
-  const call = () => f(...xs);
-  return {
-    lib: "wax",
-    what: spec.waxWhat,
-    result: () => {
-      const y = call();
-      const data = y.data();
-      y.dispose();
-      return data;
-    },
-    call: () => call().dispose(),
-    cleanup: () => xs.forEach((x) => x.dispose()),
-  };
+  return waxImpl(spec.waxWhat, jit(spec.wax), xs, { cleanup: () => xs.forEach((x) => x.dispose()) });
 }
 
 /** jax-js: jit(spec.jax) on jax-js copies of the inputs, awaited with blockUntilReady(). */

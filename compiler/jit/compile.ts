@@ -7,6 +7,7 @@ import { type Jaxpr, evalJaxpr } from "../jaxpr/jaxpr.js";
 import { LoweringError, lowerJaxpr } from "../lower/lower.js";
 import { Executable } from "./executable.js";
 
+/** How long the last compileJaxpr spent in each phase, in ms (the benchmark reports it). */
 export interface CompileTimes {
   lower: number;
   emit: number;
