@@ -28,6 +28,20 @@ test("psum, pmean, pmax, pmin over the devices", () => {
   expectArray(pmap((v: WaxArray) => lax.psum(v, "i"), "i")(xi) as WaxArray, [[11, 22], [11, 22]], "int32");
 });
 
+test("psum, pmean and pmax of a pytree: one equation with several operands", () => {
+  const x = np.array([[1, 5, -2], [3, -1, 4]], { dtype: "float32" });
+  const s = np.array([10, 20], { dtype: "float32" });
+  const [a, b] = pmap((v: WaxArray, w: WaxArray) => lax.psum([v, w], "i"), "i")(x, s) as WaxArray[];
+  expectArray(a!, [[4, 4, 2], [4, 4, 2]], "float32");
+  expectArray(b!, [30, 30], "float32");
+  const m = pmap((v: WaxArray, w: WaxArray) => lax.pmean({ v, w }, "i"), "i")(x, s) as { v: WaxArray; w: WaxArray };
+  expectArray(m.v, [[2, 2, 1], [2, 2, 1]]);
+  expectArray(m.w, [15, 15]);
+  const [c, d] = pmap((v: WaxArray, w: WaxArray) => lax.pmax([v, w], "i"), "i")(x, s) as WaxArray[];
+  expectArray(c!, [[3, 5, 4], [3, 5, 4]]);
+  expectArray(d!, [20, 20]);
+});
+
 test("axisIndex, allGather and ppermute", () => {
   const x = np.array([[1, 2], [3, 4]], { dtype: "float32" });
   expectArray(pmap((v: WaxArray) => v.mul(lax.axisIndex("i")), "i")(x) as WaxArray, [[0, 0], [3, 4]]);
