@@ -11,6 +11,7 @@ import type { Params, Primitive, RuleTable } from "../primitives/params.js";
 import type { ShapedArray } from "../shape.js";
 import { NotImplementedError } from "./errors.js";
 import { broadcastTo, unbroadcast, zeros } from "./zero.js";
+import { customLinTranspose } from "./custom.js";
 
 /** An operand of a linear equation that is being transposed (JAX's ad.UndefinedPrimal). */
 export class UndefinedPrimal {
@@ -257,5 +258,6 @@ export const transposeRules: RuleTable<{ [P in Primitive]: TransposeRule<P> | nu
   reduce_max: null, reduce_min: null, reduce_prod: null, pmax: null, pmin: null, integer_pow: null,
   argmax: null, argmin: null, iota: null, axis_index: null,
   // Calls are inlined by partial evaluation, so their linear parts are plain equations.
-  xla_call: null, xla_pmap: null,
+  xla_call: null, xla_pmap: null, custom_jvp_call: null, custom_vjp_call_jaxpr: null,
+  custom_lin: customLinTranspose,
 };

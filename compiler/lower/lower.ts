@@ -161,7 +161,8 @@ function collectiveSlotBytes(jaxpr: Jaxpr): number {
     if (COLLECTIVES.has(e.primitive)) {
       for (const a of e.inputs) max = Math.max(max, Math.ceil((a.aval.size * elemBytes(a.aval.dtype)) / 16) * 16);
     }
-    if (e.primitive === "xla_call") max = Math.max(max, collectiveSlotBytes((e.params as Params<"xla_call">).call_jaxpr));
+    const called = calledJaxpr(e);
+    if (called) max = Math.max(max, collectiveSlotBytes(called));
   }
   return max;
 }
@@ -206,3 +207,17 @@ export type LoweringRule<P extends Primitive> = (
   outAvals: ShapedArray[],
   outVars: (Var | undefined)[],
 ) => Lazy[];
+
+/** The jaxpr an inlined call equation runs (jitted calls and custom-derivative functions). */
+function calledJaxpr(e: Jaxpr["eqns"][number]): Jaxpr | null {
+  switch (e.primitive) {
+    case "xla_call":
+      return (e.params as Params<"xla_call">).call_jaxpr;
+    case "custom_jvp_call":
+      return (e.params as Params<"custom_jvp_call">).call_jaxpr;
+    case "custom_vjp_call_jaxpr":
+      return (e.params as Params<"custom_vjp_call_jaxpr">).fun_jaxpr;
+    default:
+      return null;
+  }
+}
