@@ -228,12 +228,7 @@ export const customVjpCallBatcher: BatchRule<"custom_vjp_call_jaxpr"> = (vals, d
   return [outs, outs.map(() => 0)];
 };
 
-export const customLinBatcher: BatchRule<"custom_lin"> = (vals, dims, params) => {
-  const { moved, size } = batchedOperands(vals, dims);
-  const outs = bind("custom_lin", moved, {
-    bwd: Object.defineProperty(vmapped(params.bwd), "name", { value: params.bwd.name }),
-    num_res: params.num_res,
-    out_avals: params.out_avals.map((a) => a.withShape([size, ...a.shape])),
-  });
-  return [outs, outs.map(() => 0)];
+/** custom_lin has no forward meaning, batched or not. */
+export const customLinBatcher: BatchRule<"custom_lin"> = () => {
+  throw new TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp function.");
 };
