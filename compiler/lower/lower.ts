@@ -12,6 +12,7 @@ import { type ShapedArray, sizeOf, stridesOf } from "../shape.js";
 import { type Lazy, asView, contiguousLoad, exprCost, isContiguous, reshapeOnes } from "./expr.js";
 import { type BufferDecl, type Expr, type Kernel, type Program, type View, elemBytes } from "./ir.js";
 import { loweringRules } from "./rules.js";
+import { dce } from "../jaxpr/dce.js";
 
 /** Recomputing more than this at a second use costs more than a store and a load. */
 const SHARE_COST = 2;
@@ -114,6 +115,7 @@ function hasIndex(e: Expr): boolean {
 
 /** Lowers a jaxpr (constvars first as const buffers, then invars as inputs) to a program. */
 export function lowerJaxpr(jaxpr: Jaxpr, axis?: { name: string; size: number }): Program {
+  jaxpr = dce(jaxpr);
   const ctx = new Lowering(axis ? { ...axis, slotBytes: collectiveSlotBytes(jaxpr) } : undefined);
   const env = new Map<Var, Lazy>();
   jaxpr.constvars.forEach((v, i) => {

@@ -5,6 +5,7 @@ import {
   type UnaryPrimitive,
 } from "../primitives/params.js";
 import { type Jaxpr, Literal, type Var } from "../jaxpr/jaxpr.js";
+import { dce } from "../jaxpr/dce.js";
 import { type ShapedArray, stridesOf } from "../shape.js";
 import {
   type Lazy, asView, broadcastInDimLazy, broadcastTo, reshapeOnes, revLazy, sliceLazy, transposeLazy,
@@ -327,7 +328,8 @@ export const loweringRules: Rules = {
 };
 
 /** A called jaxpr lowers in place: its equations join the caller's, so they fuse with it. */
-function inlineCall(ctx: Lowering, jaxpr: Jaxpr, xs: Lazy[]): Lazy[] {
+function inlineCall(ctx: Lowering, called: Jaxpr, xs: Lazy[]): Lazy[] {
+  const jaxpr = dce(called);
   const env = new Map<Var, Lazy>();
   jaxpr.invars.forEach((v, i) => env.set(v, xs[i]!));
   lowerEqns(ctx, jaxpr, env);
