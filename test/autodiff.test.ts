@@ -146,6 +146,21 @@ test("stopGradient blocks; non-differentiable points follow JAX", () => {
   expectClose(grad((x: WaxArray) => np.sum(np.floor(x)))(f32([1.5])).toList(), [0]);
 });
 
+test("grad(jit(f)) stays compiled: a known call and a transposed linear call; higher orders through jit", () => {
+  const model = jit(function model(x: WaxArray, w: WaxArray) {
+    return np.sum(np.tanh(np.matmul(x, w)));
+  });
+  const x = f32([[1, 2], [3, 4]]), w = f32([[0.1, 0.2], [0.3, -0.4]]);
+  const plain = grad((a: WaxArray, b: WaxArray) => np.sum(np.tanh(np.matmul(a, b))), 1)(x, w) as WaxArray;
+  expectClose((grad(model, 1)(x, w) as WaxArray).toList(), plain.toList(), 1e-6);
+  const text = String(makeJaxpr(grad(model, 1))(x, w));
+  assert.match(text, /name=jvp\(model\)/);
+  assert.match(text, /name=transpose\(jvp\(model\)\)/);
+  const s = jit((v: WaxArray) => np.sum(np.multiply(np.sin(v), v)));
+  const h = hessian(s)(f32([0.3, 0.7])) as WaxArray;
+  expectArray(h, [[2 * Math.cos(0.3) - 0.3 * Math.sin(0.3), 0], [0, 2 * Math.cos(0.7) - 0.7 * Math.sin(0.7)]], "float32", 1e-6);
+});
+
 test("the gradient of a function is a jaxpr in JAX's format", () => {
   const text = String(makeJaxpr(grad((x: WaxArray) => np.sum(np.sin(x))))(f32([1, 2])));
   assert.match(text, /^\{ lambda ; a:f32\[2\]\. let\n/);
