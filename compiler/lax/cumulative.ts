@@ -11,7 +11,6 @@ import * as lax from "./lax.js";
 
 type Combine = (a: Array, b: Array) => Array;
 
-
 function identity(op: "sum" | "prod" | "max" | "min", dtype: DType): number | boolean {
   if (dtype === "bool") return op === "sum" || op === "max" ? false : true;
   if (op === "sum") return 0;
