@@ -62,7 +62,7 @@ export function main(log: (line: string) => void = console.log) {
       replicaDiff = Math.max(replicaDiff, np.max(np.abs(m.slice(0).sub(m.slice(DEVICES - 1)))).item() as number);
     });
     if (i % 5 === 0 || i === 1) {
-      log(`  step ${String(i).padStart(2)}  loss ${(loss(single, x, labels).item() as number).toFixed(4)}  max |pmap params − single-device params| ${maxDiff.toExponential(2)}`);
+      log(`  after step ${String(i).padStart(2)}  loss ${(loss(single, x, labels).item() as number).toFixed(4)}  max |pmap params − single-device params| ${maxDiff.toExponential(2)}`);
     }
   }
   const firstDevice = treeMap((a) => (a as WaxArray).slice(0), multi) as Params;
