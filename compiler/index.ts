@@ -12,6 +12,7 @@ export type { DType } from "./dtypes.js";
 export { vmap, ValueError } from "./transforms/vmap.js";
 export { grad, valueAndGrad, vjp, linearize, jacfwd, jacrev, hessian, type GradOptions } from "./autodiff/api.js";
 export { jvp } from "./autodiff/jvp.js";
+export { customJvp, customVjp, type CustomJvpFunction, type CustomVjpFunction } from "./autodiff/custom.js";
 export { NotImplementedError } from "./autodiff/errors.js";
 export { jit, Lowered, type Compiled, type JitOptions } from "./jit/jit.js";
 export { pmap, type PmapOptions } from "./pmap/pmap.js";

@@ -81,24 +81,30 @@ function stripTangents(tree: unknown, ins: readonly Array[]): unknown {
   return treeUnflatten(def, leaves.map((l) => (l instanceof JVPTracer && l.trace.main === main ? fullLower(l.primal) : l)));
 }
 
+/** Linearizes `fn` at the pytree arguments `primals`: the flat linearization and both tree structures. */
+function linearizeTree(fn: (...args: any[]) => unknown, primals: unknown[], where: string) {
+  if (typeof fn !== "function") throw new TypeError(`${where}: expected a callable value, got ${String(fn)}`);
+  const [leaves, inTree] = treeFlatten(primals);
+  const xs = leaves.map((l, i) => asArray(l as never, `${where} primal leaf ${i}`));
+  let outTree: TreeDef | undefined;
+  const lin = linearizeFlat((...ls) => {
+    const [outs, tree] = treeFlatten(fn(...(treeUnflatten(inTree, ls) as unknown[])));
+    outTree = tree;
+    return outs.map((o, i) => asArray(o as never, `${where} output leaf ${i}`));
+  }, xs);
+  return { lin, xs, inTree, outTree: outTree! };
+}
+
 /**
  * JAX's vjp: `const [out, vjpFn] = vjp(fn, ...primals)`; `vjpFn(cotangent)` returns the
  * cotangents of the primals, a list with one pytree per argument.
  */
 export function vjp<F extends (...args: any[]) => any>(fn: F, ...primals: unknown[]): [ReturnType<F>, (ct: unknown) => unknown[]] {
-  if (typeof fn !== "function") throw new TypeError(`vjp: expected a callable value, got ${String(fn)}`);
-  const [leaves, inTree] = treeFlatten(primals);
-  const xs = leaves.map((l, i) => asArray(l as never, `vjp primal leaf ${i}`));
-  let outTree: TreeDef | undefined;
-  const lin = linearizeFlat((...ls) => {
-    const [outs, tree] = treeFlatten(fn(...(treeUnflatten(inTree, ls) as unknown[])));
-    outTree = tree;
-    return outs.map((o, i) => asArray(o as never, `vjp output leaf ${i}`));
-  }, xs);
+  const { lin, xs, inTree, outTree } = linearizeTree(fn, primals, "vjp");
   const vjpFn = (ct: unknown): unknown[] => {
     const [cts, ctTree] = treeFlatten(ct);
-    if (!treeDefEqual(ctTree, outTree!)) {
-      throw new TypeError(`Tree structure of cotangent input ${treeDefString(ctTree)}, does not match structure of primal output ${treeDefString(outTree!)}.`);
+    if (!treeDefEqual(ctTree, outTree)) {
+      throw new TypeError(`Tree structure of cotangent input ${treeDefString(ctTree)}, does not match structure of primal output ${treeDefString(outTree)}.`);
     }
     const arrays = cts.map((c, i) => {
       const o = lin.outs[i]!;
@@ -113,7 +119,7 @@ export function vjp<F extends (...args: any[]) => any>(fn: F, ...primals: unknow
     });
     return treeUnflatten(inTree, pullBack(lin, arrays, xs)) as unknown[];
   };
-  return [treeUnflatten(outTree!, lin.outs) as ReturnType<F>, vjpFn];
+  return [treeUnflatten(outTree, lin.outs) as ReturnType<F>, vjpFn];
 }
 
 /**
@@ -175,22 +181,15 @@ function describeOutput(out: unknown): string {
 
 /** JAX's linearize: `[out, fJvp]`, where `fJvp(...tangents)` applies the derivative at `primals`. */
 export function linearize<F extends (...args: any[]) => any>(fn: F, ...primals: unknown[]): [ReturnType<F>, (...tangents: unknown[]) => ReturnType<F>] {
-  const [leaves, inTree] = treeFlatten(primals);
-  const xs = leaves.map((l, i) => asArray(l as never, `linearize primal leaf ${i}`));
-  let outTree: TreeDef | undefined;
-  const lin = linearizeFlat((...ls) => {
-    const [outs, tree] = treeFlatten(fn(...(treeUnflatten(inTree, ls) as unknown[])));
-    outTree = tree;
-    return outs.map((o, i) => asArray(o as never, `linearize output leaf ${i}`));
-  }, xs);
+  const { lin, inTree, outTree } = linearizeTree(fn, primals, "linearize");
   const fJvp = (...tangents: unknown[]): ReturnType<F> => {
     const [ts, tTree] = treeFlatten(tangents);
     if (!treeDefEqual(tTree, inTree)) {
       throw new TypeError(`linearized function called on tangent values inconsistent with the original primal values: ${treeDefString(tTree)} for ${treeDefString(inTree)}`);
     }
-    return treeUnflatten(outTree!, applyLinear(lin, ts.map((t) => asArray(t as never, "tangent")))) as ReturnType<F>;
+    return treeUnflatten(outTree, applyLinear(lin, ts.map((t) => asArray(t as never, "tangent")))) as ReturnType<F>;
   };
-  return [treeUnflatten(outTree!, lin.outs) as ReturnType<F>, fJvp];
+  return [treeUnflatten(outTree, lin.outs) as ReturnType<F>, fJvp];
 }
 
 // ---- Jacobians ----

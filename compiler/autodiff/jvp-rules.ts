@@ -9,6 +9,7 @@ import * as lax from "../lax/lax.js";
 import type { BINARY_PRIMITIVES, Params, Primitive, RuleTable, UNARY_PRIMITIVES } from "../primitives/params.js";
 import { type Tangent, Zero, addTangents, broadcastTo, constLike, instantiate, isFloat } from "./zero.js";
 import { callJvp, pmapJvp } from "./call-rules.js";
+import { customJvpCallJvp, customVjpCallJvp } from "./custom.js";
 
 export type JvpRule<P extends Primitive> = (primals: Array[], tangents: Tangent[], params: Params<P>) => [Array[], Tangent[]];
 
@@ -231,5 +232,9 @@ export const jvpRules: RuleTable<{ [P in Primitive]: JvpRule<P> | null }> = {
   ppermute: linearJvp("ppermute"),
   xla_call: callJvp,
   xla_pmap: pmapJvp,
+  custom_jvp_call: customJvpCallJvp,
+  custom_vjp_call_jaxpr: customVjpCallJvp,
+  // Only its transpose is defined: forward mode through a custom_vjp function is an error, as in JAX.
+  custom_lin: null,
 };
 

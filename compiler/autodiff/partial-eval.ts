@@ -5,10 +5,11 @@
 
 import type { Array } from "../core/array.js";
 import { type MainTrace, Trace, Tracer, abstractEval, bind, fullLower } from "../core/trace.js";
-import { Jaxpr, type JaxprEqn, Var, evalJaxpr } from "../jaxpr/jaxpr.js";
+import { Jaxpr, type JaxprEqn, Var } from "../jaxpr/jaxpr.js";
 import type { Params, Primitive } from "../primitives/params.js";
 import type { ShapedArray } from "../shape.js";
 import { NotImplementedError } from "./errors.js";
+import { type SplitJaxpr, partialEvalJaxpr } from "./partial-eval-jaxpr.js";
 
 type Recipe =
   | { kind: "lambda" }
@@ -20,6 +21,37 @@ interface EqnRecipe {
   inputs: PartialEvalTracer[];
   params: Params;
   outs: PartialEvalTracer[];
+}
+
+const splits = new WeakMap<Jaxpr, Map<string, SplitJaxpr>>();
+
+/**
+ * A jitted call with some unknown operands splits in two: its known part runs now as one
+ * call (giving the known outputs and the residuals), its unknown part is staged as
+ * another call that reads the residuals.
+ */
+function partialEvalCall(trace: PartialEvalTrace, tracers: PartialEvalTracer[], params: Params<"xla_call">): Array[] {
+  const inUnknown = tracers.map((t) => t.known === null);
+  const key = inUnknown.map(Number).join("");
+  let byKey = splits.get(params.call_jaxpr);
+  if (!byKey) splits.set(params.call_jaxpr, (byKey = new Map()));
+  let split = byKey.get(key);
+  if (!split) byKey.set(key, (split = partialEvalJaxpr(params.call_jaxpr, inUnknown)));
+  const knownIns = tracers.filter((t) => t.known !== null).map((t) => t.known!);
+  const knownOuts = bind("xla_call", knownIns, { call_jaxpr: split.known, name: params.name, donated_invars: knownIns.map(() => false) });
+  const nOuts = knownOuts.length - split.numResiduals;
+  const residuals = knownOuts.slice(nOuts).map((r) => trace.instantiateConst(new PartialEvalTracer(trace, r.aval, r)));
+  const inputs = [...residuals, ...tracers.filter((t) => t.known === null)];
+  const staged = split.unknown.outAvals.map((a) => new PartialEvalTracer(trace, a, null));
+  const eqn: EqnRecipe = {
+    prim: "xla_call",
+    inputs,
+    params: { call_jaxpr: split.unknown, name: params.name, donated_invars: inputs.map(() => false) },
+    outs: staged,
+  };
+  for (const o of staged) o.recipe = { kind: "eqn", eqn };
+  let k = 0, j = 0;
+  return split.outUnknown.map((u) => (u ? staged[k++]! : knownOuts[j++]!));
 }
 
 export class PartialEvalTracer extends Tracer {
@@ -39,9 +71,7 @@ export class PartialEvalTracer extends Tracer {
 
 /** Primitives whose partial evaluation is not "stage it whole when any operand is unknown". */
 const partialEvalRules: { [P in Primitive]?: (trace: PartialEvalTrace, tracers: PartialEvalTracer[], params: Params<P>) => Array[] } = {
-  // A jitted call with unknown operands is inlined: its known part then runs as it is
-  // computed and only the linear part is staged.
-  xla_call: (_trace, tracers, params) => evalJaxpr(params.call_jaxpr, [], tracers),
+  xla_call: partialEvalCall,
   xla_pmap: () => {
     throw new NotImplementedError(
       "Reverse-mode differentiation of a pmap is not supported: differentiate inside the mapped function " +

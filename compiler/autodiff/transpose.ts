@@ -3,14 +3,16 @@
 // operands being transposed are `UndefinedPrimal`s; the others are known values (the
 // residuals). A cotangent of `null` is zero.
 
-import type { Array } from "../core/array.js";
+import { type Array, ConcreteArray } from "../core/array.js";
 import { bind, bind1 } from "../core/trace.js";
-import { Jaxpr, Literal, Var, type Atom } from "../jaxpr/jaxpr.js";
+import { Jaxpr, Literal, Var, type Atom, convertConstvarsToInvars } from "../jaxpr/jaxpr.js";
+import { ShapeDtypeStruct, traceToJaxpr } from "../jaxpr/trace.js";
 import * as lax from "../lax/lax.js";
 import type { Params, Primitive, RuleTable } from "../primitives/params.js";
 import type { ShapedArray } from "../shape.js";
 import { NotImplementedError } from "./errors.js";
 import { broadcastTo, unbroadcast, zeros } from "./zero.js";
+import { customLinTranspose } from "./custom.js";
 
 /** An operand of a linear equation that is being transposed (JAX's ad.UndefinedPrimal). */
 export class UndefinedPrimal {
@@ -229,6 +231,36 @@ const ppermuteT = unaryLinear<"ppermute">((ct, _x, params) =>
   bind1("ppermute", [ct], { ...params, perm: params.perm.map(([s, t]) => [t, s] as const) }),
 );
 
+const transposedCalls = new WeakMap<Jaxpr, Map<string, { jaxpr: Jaxpr; consts: Array[] }>>();
+
+/** The linear part of a jitted call transposes to another jitted call: its backward pass, traced. */
+const callT: TransposeRule<"xla_call"> = (cts, args, params) => {
+  const jaxpr = params.call_jaxpr;
+  const linear = args.map(undef);
+  const knowns = args.filter((a): a is Array => !undef(a));
+  const live = cts.map((c) => c !== null);
+  const specs = [...knowns, ...(cts.filter((c) => c !== null) as Array[])].map((x) => new ShapeDtypeStruct(x.shape, x.dtype, x.weakType));
+  const key = `${linear.map(Number).join("")}|${live.map(Number).join("")}|${specs.map((s) => s.aval.key).join("")}`;
+  let byKey = transposedCalls.get(jaxpr);
+  if (!byKey) transposedCalls.set(jaxpr, (byKey = new Map()));
+  let made = byKey.get(key);
+  if (!made) {
+    const view = new Jaxpr(jaxpr.invars.filter((_, i) => !linear[i]), jaxpr.invars.filter((_, i) => linear[i]), jaxpr.eqns, jaxpr.outs);
+    const body = (...xs: Array[]) => {
+      let k = knowns.length;
+      const cs = live.map((l) => (l ? xs[k++]! : null));
+      return backwardPass(view, xs.slice(0, knowns.length), cs).map((ct, i) => ct ?? zeros(view.invars[i]!.aval));
+    };
+    const t = traceToJaxpr(body, specs, `transpose(${params.name})`).jaxpr;
+    made = { jaxpr: convertConstvarsToInvars(t.jaxpr), consts: t.consts };
+    if (t.consts.every((c) => c instanceof ConcreteArray)) byKey.set(key, made);
+  }
+  const operands = [...made.consts, ...knowns, ...(cts.filter((c) => c !== null) as Array[])];
+  const res = bind("xla_call", operands, { call_jaxpr: made.jaxpr, name: `transpose(${params.name})`, donated_invars: operands.map(() => false) });
+  let k = 0;
+  return args.map((a) => (undef(a) ? res[k++]! : null));
+};
+
 export const transposeRules: RuleTable<{ [P in Primitive]: TransposeRule<P> | null }> = {
   neg: unaryLinear((ct) => lax.neg(ct)),
   add: addT,
@@ -256,6 +288,7 @@ export const transposeRules: RuleTable<{ [P in Primitive]: TransposeRule<P> | nu
   rem: null, pow: null, max: null, min: null, eq: null, ne: null, lt: null, le: null, gt: null, ge: null, and: null, or: null,
   reduce_max: null, reduce_min: null, reduce_prod: null, pmax: null, pmin: null, integer_pow: null,
   argmax: null, argmin: null, iota: null, axis_index: null,
-  // Calls are inlined by partial evaluation, so their linear parts are plain equations.
-  xla_call: null, xla_pmap: null,
+  xla_call: callT,
+  xla_pmap: null, custom_jvp_call: null, custom_vjp_call_jaxpr: null,
+  custom_lin: customLinTranspose,
 };

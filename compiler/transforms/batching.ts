@@ -17,6 +17,7 @@ import { pyTuple, shapeEqual } from "../shape.js";
 import { type Jaxpr, convertConstvarsToInvars, evalJaxpr } from "../jaxpr/jaxpr.js";
 import { ShapeDtypeStruct, traceToJaxpr } from "../jaxpr/trace.js";
 import { vmap } from "./vmap.js";
+import { customJvpCallBatcher, customLinBatcher, customVjpCallBatcher } from "../autodiff/custom.js";
 
 /** Where an operand's batch dimension is, or null when it is the same for every example. */
 export type BatchDim = number | null;
@@ -347,6 +348,9 @@ const ppermuteBatcher: BatchRule<"ppermute"> = ([x], [d], params) => one(bind1("
 export const batchingRules: RuleTable<{ [P in Primitive]: BatchRule<P> }> = {
   xla_call: xlaCallBatcher,
   xla_pmap: xlaPmapBatcher,
+  custom_jvp_call: customJvpCallBatcher,
+  custom_vjp_call_jaxpr: customVjpCallBatcher,
+  custom_lin: customLinBatcher,
   ppermute: ppermuteBatcher,
   ...table<UnaryPrimitive>(UNARY_PRIMITIVES, vectorizedBatcher),
   ...table<BinaryPrimitive>(BINARY_PRIMITIVES, broadcastBatcher),
