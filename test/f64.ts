@@ -269,8 +269,11 @@ function evalMembers(jaxpr: Jaxpr, consts: readonly Data[], args: readonly Membe
     const ins = eqn.inputs.map(read);
     const outs = eqn.outBinders.map((b) => ({ shape: [...b.aval.shape], dtype: b.aval.dtype }));
     let results: Members[];
-    if (eqn.primitive === "xla_call") {
+    if (eqn.primitive === "xla_call" || eqn.primitive === "custom_jvp_call") {
+      // Operands are the called jaxpr's consts, then its arguments; custom rules play no part in values.
       results = evalMembers((eqn.params as Params<"xla_call">).call_jaxpr, [], ins, axis);
+    } else if (eqn.primitive === "custom_vjp_call_jaxpr") {
+      results = evalMembers((eqn.params as Params<"custom_vjp_call_jaxpr">).fun_jaxpr, [], ins, axis);
     } else if (eqn.primitive === "xla_pmap") {
       results = pmapMembers(eqn.params as Params<"xla_pmap">, ins, n);
     } else if (["psum", "pmax", "pmin", "all_gather", "axis_index", "ppermute"].includes(eqn.primitive)) {

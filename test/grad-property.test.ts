@@ -14,7 +14,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
-  NotImplementedError, ShapeDtypeStruct, deviceCount, jit, jvp, lax, makeJaxpr, numpy as np, pmap, vjp, vmap,
+  NotImplementedError, ShapeDtypeStruct, customJvp, customVjp, deviceCount, jit, jvp, lax, makeJaxpr, numpy as np, pmap, vjp, vmap,
   withEagerBackend,
 } from "../compiler/index.js";
 import type { Array as WaxArray, DType } from "../compiler/index.js";
@@ -65,6 +65,8 @@ interface Case {
   f: (...xs: WaxArray[]) => WaxArray | WaxArray[];
   /** Piecewise constant (or JAX's stop_gradient): tangents and cotangents must be exactly zero. */
   zero?: boolean;
+  /** Reverse mode only (customVjp): jvp fails with this message; vjp is checked against finite differences. */
+  jvpError?: string;
 }
 
 const UNARY_DOMAIN: Record<string, (rng: Rng) => Draw> = {
@@ -222,6 +224,29 @@ const JIT_BODIES = [
   (x: WaxArray, y: WaxArray) => np.maximum(x.mul(y), np.cos(y)),
 ];
 
+/**
+ * sin(x)·y behind a stop_gradient, with the true derivative as its custom rule: the rule
+ * must be what differentiates it (differentiating the function itself gives zero).
+ */
+function customCase(rng: Rng, prim: Primitive): Case {
+  const shape = rng.shape(0, 3);
+  const args = [data(shape, "float32", uniform(rng, -2, 2)), data(shape, "float32", uniform(rng, -2, 2))];
+  const body = (x: WaxArray, y: WaxArray) => lax.stopGradient(np.multiply(np.sin(x), y));
+  if (prim === "custom_jvp_call") {
+    const f = customJvp(body).defjvp(([x, y], [tx, ty]) => [
+      np.multiply(np.sin(x), y),
+      np.add(np.multiply(np.multiply(np.cos(x), y), tx), np.multiply(np.sin(x), ty)),
+    ]);
+    return { prim, args, f };
+  }
+  // custom_vjp_call_jaxpr, whose linear part is custom_lin: its transpose is the user's bwd.
+  const f = customVjp(body).defvjp(
+    (x, y) => [np.multiply(np.sin(x), y), [x, y]],
+    ([x, y]: WaxArray[], g: WaxArray) => [np.multiply(np.multiply(np.cos(x!), y!), g), np.multiply(np.sin(x!), g)],
+  );
+  return { prim, args, f, jvpError: "can't apply forward-mode autodiff (jvp) to a custom_vjp function." };
+}
+
 function makeCase(rng: Rng, prim: Primitive): Case {
   const dtype: DType = INT_OK.has(prim) && rng.chance(0.2) ? "int32" : prim === "not" || prim === "and" || prim === "or" ? rng.pick(["int32", "bool"] as DType[]) : "float32";
   if ((UNARY_PRIMITIVES as readonly string[]).includes(prim)) return unaryCase(rng, prim, dtype);
@@ -256,6 +281,9 @@ function makeCase(rng: Rng, prim: Primitive): Case {
       const x = data(shape, "float32", uniform(rng, -4, 4));
       return { prim, args: [x], f: (v) => bind1("mul", [v, bind1("iota", [], { dtype: "float32", shape, dimension })], {}) };
     }
+    case "custom_jvp_call":
+    case "custom_vjp_call_jaxpr":
+      return customCase(rng, prim);
     case "xla_call": {
       const shape = rng.shape(0, 3);
       const inner = jit(rng.pick(JIT_BODIES));
@@ -314,20 +342,29 @@ function runCase(rng: Rng, c: Case, trial: number): boolean {
   const xs = c.args.map(fromData);
   const vs = c.args.map((a) => directionOf(rng, a));
   const zero = c.zero || ZERO_DERIVATIVE.has(c.prim) || !c.args.some(isFloat);
-  const [outs, tangents] = reference(() => jvp(c.f, xs, vs.map(fromData)));
-  const outList = asList(outs).map(toData), tList = asList(tangents).map(toData);
-
-  // Primal outputs: wax's float32 against the float64 evaluator (a check of the oracle itself).
   const closed = makeJaxpr(c.f)(...xs);
   const at = (s: number) => evalF64(closed, c.args.map((a, i) => shifted(a, vs[i]!, s)));
   const want = at(0);
+  let outs: WaxArray | WaxArray[], tList: Data[];
+  if (c.jvpError) {
+    assert.throws(() => reference(() => jvp(c.f, xs, vs.map(fromData))), (e: Error) => e.message === c.jvpError, `jvp of ${what}`);
+    outs = reference(() => c.f(...xs));
+    tList = centralDifference(at).map((values, k) => ({ ...want[k]!, values }));
+  } else {
+    const [o, tangents] = reference(() => jvp(c.f, xs, vs.map(fromData)));
+    outs = o;
+    tList = asList(tangents).map(toData);
+  }
+  const outList = asList(outs).map(toData);
+
+  // Primal outputs: wax's float32 against the float64 evaluator (a check of the oracle itself).
   outList.forEach((o, k) => {
     if (isFloat(o)) expectClose(o.values, want[k]!.values, `primal ${k} of ${what}\n${closed}`);
     else assert.equal(o.values, want[k]!.values, `primal ${k} of ${what}\n${closed}`);
   });
 
   if (zero) tList.forEach((t, k) => expectZero(t, `tangent ${k} of ${what}`));
-  else {
+  else if (!c.jvpError) {
     const fd = centralDifference(at);
     tList.forEach((t, k) => (isFloat(outList[k]!) ? expectClose(t.values, fd[k]!, `tangent ${k} of ${what}\n${closed}`) : expectZero(t, `int tangent ${k} of ${what}`)));
   }
@@ -444,7 +481,8 @@ test("every primitive: jvp against float64 finite differences, vjp by the dot-pr
   const rng = new Rng(20240611);
   const covered = new Set<Primitive>();
   for (const prim of ALL_PRIMITIVES) {
-    if (COLLECTIVES.includes(prim) || prim === "xla_pmap") continue;
+    // custom_lin only appears in a linearized customVjp function: the custom_vjp_call_jaxpr cases check it.
+    if (COLLECTIVES.includes(prim) || prim === "xla_pmap" || prim === "custom_lin") continue;
     const trials = TRIALS[prim] ?? 10;
     let live = 0;
     for (let trial = 0; trial < trials; trial++) live += Number(runCase(rng, makeCase(rng, prim), trial));
@@ -454,7 +492,7 @@ test("every primitive: jvp against float64 finite differences, vjp by the dot-pr
     covered.add(prim);
   }
   // Each primitive is checked here or, for collectives and pmap, below.
-  assert.equal([...covered, ...COLLECTIVES, "xla_pmap"].sort(), [...ALL_PRIMITIVES].sort());
+  assert.equal([...covered, ...COLLECTIVES, "xla_pmap", "custom_lin"].sort(), [...ALL_PRIMITIVES].sort());
 });
 
 test("collectives: differentiated from inside and outside vmap with an axis name", () => {
@@ -479,7 +517,7 @@ test("pmap: a body with every collective, jvp from outside and vjp from inside, 
 
 test("the rule table: which primitives are differentiable", () => {
   const none = ALL_PRIMITIVES.filter((p) => jvpRules[p] === null);
-  assert.equal(none, ["pmax", "pmin"]);
+  assert.equal(none, ["pmax", "pmin", "custom_lin"]);
 });
 
 test.run();
