@@ -306,13 +306,19 @@ function centralDifference(at: (s: number) => Data[]): number[][] {
   return plus.map((p, k) => p.values.map((v, j) => (v - minus[k]!.values[j]!) / (2 * H)));
 }
 
-/** float32 results against float64 ones: within 1e-5 of the largest magnitude (or of 1). */
-function expectClose(got: number[], want: number[], what: string): void {
+/** Second differences along the direction (a larger step: the error goes as 1/step²). */
+function secondDifference(at: (s: number) => Data[]): number[][] {
+  const h = 1e-4, plus = at(h), mid = at(0), minus = at(-h);
+  return plus.map((p, k) => p.values.map((v, j) => (v - 2 * mid[k]!.values[j]! + minus[k]!.values[j]!) / (h * h)));
+}
+
+/** float32 results against float64 ones: within `tol` of the largest magnitude (or of 1). */
+function expectClose(got: number[], want: number[], what: string, tol = 1e-5): void {
   assert.is(got.length, want.length, `${what}: length`);
   const scale = Math.max(1, ...want.map(Math.abs));
   got.forEach((g, j) => {
     const w = want[j]!;
-    if (!(Math.abs(g - w) <= 1e-5 * scale)) assert.unreachable(`${what}: element ${j} is ${g}, expected ${w} (of ${JSON.stringify(want)})`);
+    if (!(Math.abs(g - w) <= tol * scale)) assert.unreachable(`${what}: element ${j} is ${g}, expected ${w} (of ${JSON.stringify(want)})`);
   });
 }
 
@@ -323,7 +329,7 @@ function expectZero(d: Data, what: string): void {
 }
 
 /** <vjp(u), v> = <u, jvp(v)>, both sides summed in float64 from the float32 results. */
-function expectTransposed(cts: Data[], vs: Data[], us: Data[], ts: Data[], what: string): boolean {
+function expectTransposed(cts: Data[], vs: Data[], us: Data[], ts: Data[], what: string, tol = 2e-6): boolean {
   const inner = (as: Data[], bs: Data[]) => {
     let sum = 0, abs = 0;
     as.forEach((a, k) => a.values.forEach((x, j) => ((sum += x * bs[k]!.values[j]!), (abs += Math.abs(x * bs[k]!.values[j]!)))));
@@ -331,8 +337,7 @@ function expectTransposed(cts: Data[], vs: Data[], us: Data[], ts: Data[], what:
   };
   const lhs = inner(cts.filter((_, i) => isFloat(vs[i]!)), vs.filter(isFloat));
   const rhs = inner(us.filter((_, k) => isFloat(ts[k]!)), ts.filter(isFloat));
-  const tol = 2e-6 * (1 + lhs.abs + rhs.abs);
-  assert.ok(Math.abs(lhs.sum - rhs.sum) <= tol, `${what}: <vjp(u), v> = ${lhs.sum} but <u, jvp(v)> = ${rhs.sum}`);
+  assert.ok(Math.abs(lhs.sum - rhs.sum) <= tol * (1 + lhs.abs + rhs.abs), `${what}: <vjp(u), v> = ${lhs.sum} but <u, jvp(v)> = ${rhs.sum}`);
   return rhs.abs > 0;
 }
 
@@ -363,10 +368,21 @@ function runCase(rng: Rng, c: Case, trial: number): boolean {
     else assert.equal(o.values, want[k]!.values, `primal ${k} of ${what}\n${closed}`);
   });
 
+  let secondOrderReverse: number[][] | null = null;
   if (zero) tList.forEach((t, k) => expectZero(t, `tangent ${k} of ${what}`));
   else if (!c.jvpError) {
     const fd = centralDifference(at);
     tList.forEach((t, k) => (isFloat(outList[k]!) ? expectClose(t.values, fd[k]!, `tangent ${k} of ${what}\n${closed}`) : expectZero(t, `int tangent ${k} of ${what}`)));
+    // The JVP rule is differentiable in turn (what hessian needs): jvp of jvp against second differences.
+    if (trial < 3) {
+      const ts = vs.map(fromData);
+      const second = reference(() => jvp((...ys: WaxArray[]) => jvp(c.f, ys, ts)[1], xs, ts)[1]);
+      const fd2 = secondDifference(at);
+      asList(second).forEach((t, k) => {
+        if (isFloat(outList[k]!)) expectClose(toData(t).values, fd2[k]!, `second derivative ${k} of ${what}\n${closed}`, 1e-4);
+      });
+      secondOrderReverse = fd2;
+    }
   }
 
   const us = outList.map((o) => directionOf(rng, o));
@@ -379,6 +395,17 @@ function runCase(rng: Rng, c: Case, trial: number): boolean {
     assert.equal(ct.shape, c.args[i]!.shape, `cotangent ${i} shape of ${what}`);
     if (zero || !isFloat(c.args[i]!)) expectZero(ct, `cotangent ${i} of ${what}`);
   });
+  if (secondOrderReverse) {
+    // Forward over reverse (how hessian runs): the derivative of vjp(u) along v, dotted with
+    // v, is the second derivative along v dotted with u.
+    const fd2 = secondOrderReverse;
+    const hv = reference(() => {
+      const u = us.map(fromData);
+      const pulled = (...ys: WaxArray[]) => vjp(c.f, ...ys)[1](Array.isArray(outs) ? u : u[0]) as WaxArray[];
+      return (jvp(pulled, xs, vs.map(fromData))[1] as WaxArray[]).map(toData);
+    });
+    expectTransposed(hv, vs, us, fd2.map((values, k) => ({ ...outList[k]!, values })), `forward over reverse: ${what}`, 1e-4);
+  }
   return expectTransposed(cts, vs, us, tList, what);
 }
 
