@@ -24,6 +24,11 @@ export interface BinaryenResult {
   invalid?: string;
 }
 
+/** binaryen.js reads with a feature set when given one (its typings call that readBinaryWithFeatures). */
+function read(bin: Binaryen, bytes: Uint8Array, relaxed: boolean): binaryenT.Module {
+  return (bin.readBinary as (data: Uint8Array, features: number) => binaryenT.Module)(bytes, features(bin, relaxed));
+}
+
 export function features(bin: Binaryen, relaxed: boolean): number {
   return bin.Features.MVP | bin.Features.SIMD128 | bin.Features.Atomics | bin.Features.BulkMemory |
     bin.Features.NontrappingFPToInt | bin.Features.SignExt | bin.Features.MutableGlobals |
@@ -32,7 +37,7 @@ export function features(bin: Binaryen, relaxed: boolean): number {
 
 /** Whether Binaryen's validator accepts `bytes` (for tests): undefined, or what it printed. */
 export function binaryenValidate(bin: Binaryen, bytes: Uint8Array, relaxed = true): string | undefined {
-  const m = bin.readBinaryWithFeatures(bytes, features(bin, relaxed));
+  const m = read(bin, bytes, relaxed);
   try {
     return m.validate() ? undefined : "invalid";
   } finally {
@@ -41,7 +46,7 @@ export function binaryenValidate(bin: Binaryen, bytes: Uint8Array, relaxed = tru
 }
 
 export function runBinaryen(bin: Binaryen, bytes: Uint8Array, opts: BinaryenOptions): BinaryenResult {
-  const m = bin.readBinaryWithFeatures(bytes, features(bin, !!opts.relaxedSimd));
+  const m = read(bin, bytes, !!opts.relaxedSimd);
   try {
     if (opts.validate && !m.validate()) return { bytes, invalid: "wax backend: generated module failed validation" };
     // A full pipeline costs 10-30 ms even for small modules; at -O0 only the passes that
