@@ -61,7 +61,7 @@ export function emitWasm(program: Program, opts: EmitOptions = {}): Emitted {
 /** One module with an entry per program. */
 export function emitWasmModule(entries: EntryProgram[], opts: EmitOptions = {}): Emitted {
   const relaxedSimd = opts.relaxedSimd ?? relaxedSimdAvailable();
-  const binaryen = (opts.optimize ?? 0) > 0 || !!opts.text || !!opts.validate;
+  const binaryen = !!opts.binaryen || (opts.optimize ?? 0) > 0 || !!opts.text || !!opts.validate;
   const bytes = encodeEntries(entries, {
     simd: opts.simd,
     relaxedSimd,

@@ -19,6 +19,11 @@ export interface EmitOptions {
   simd?: boolean;
   /** Binaryen optimisation level, 0-4 (0: the direct encoder's output as it is). */
   optimize?: number;
+  /**
+   * Pass the module through Binaryen even at level 0 (dropping unused code and inlining the
+   * math library into kernels: what jit emitted before the direct encoder; benchmarks).
+   */
+  binaryen?: boolean;
   /** Run Binaryen's validator. */
   validate?: boolean;
   /** Use relaxed SIMD's fused multiply-add in dot products (only where the engine validates it). */
