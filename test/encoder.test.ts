@@ -7,6 +7,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import binaryen from "binaryen";
 import { jit, lax, numpy as np, pmap, deviceCount } from "../compiler/index.js";
 import type { Array as WaxArray } from "../compiler/index.js";
@@ -63,6 +64,28 @@ test("Binaryen validates every module the encoder emits for random programs (eag
     assertValid(encodeEntries(entries, { simd: false }), `module ${i} without SIMD`);
     assertValid(encodeEntries(entries, { relaxedSimd: true }), `module ${i} with relaxed SIMD`);
   }
+});
+
+test("inlined math library functions compute bit for bit what math.wasm computes (SIMD lanes and scalar tail)", () => {
+  const lib = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL("../wasm/math.wasm", import.meta.url)))).exports as Record<string, (...a: number[]) => number>;
+  const xs = new Float32Array([-88.5, -20, -3.25, -1, -0.5, -1e-3, 0, 1e-7, 0.3, 0.999, 1, 2.5, 10, 40, 89, NaN, Infinity, -Infinity, 1e30, -0, 0.75]); // 21: 5 vectors and a scalar tail
+  const ys = new Float32Array(xs.length).map((_, i) => [2, -0.5, 3, 0, 1.5][i % 5]!);
+  const x = np.array(xs), y = np.array(ys);
+  const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+  const unary: [string, (v: WaxArray) => WaxArray][] = [
+    ["exp", np.exp], ["log", np.log], ["log1p", np.log1p], ["expm1", np.expm1], ["tanh", np.tanh],
+    ["logistic", lax.logistic], ["sin", np.sin], ["cos", np.cos],
+  ];
+  for (const [name, f] of unary) {
+    const got = jit(f)(x).data();
+    xs.forEach((v, i) => assert.ok(same(got[i]!, lib[`${name}_f32`]!(v)), `${name}(${v}): ${got[i]} vs ${lib[`${name}_f32`]!(v)}`));
+  }
+  const pw = jit((a: WaxArray, b: WaxArray) => [lax.pow(a, b), lax.rem(a, b)])(x, y) as WaxArray[];
+  const [p, r] = pw.map((a) => a.data());
+  xs.forEach((v, i) => {
+    assert.ok(same(p![i]!, lib.pow_f32!(v, ys[i]!)), `pow(${v}, ${ys[i]})`);
+    assert.ok(same(r![i]!, lib.fmod_f32!(v, ys[i]!)), `fmod(${v}, ${ys[i]})`);
+  });
 });
 
 test("constants and memory offsets encode exactly (LEB128 edges, float specials)", () => {

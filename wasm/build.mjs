@@ -4,14 +4,16 @@
 //                             globals, tables, data or start function)
 //   dist/wasm/math-test.wasm  test-only array wrappers over an imported shared env.memory
 //   dist/compiler/backend/mathlib-data.js
-//                             math.wasm's exported functions as data (types and code
-//                             bodies) that the direct encoder appends to the modules it
-//                             emits (compiler/backend/mathlib.ts)
+//                             math.wasm's exported functions as templates (types,
+//                             locals, instructions and what to patch) that the direct
+//                             encoder inlines into kernels (wasm/extract.mjs,
+//                             compiler/backend/mathlib.ts)
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
+import { extractFunctions } from "./extract.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const common = [
@@ -50,72 +52,7 @@ for (const [entry, out, flags] of targets) {
   }
 }
 
-/** Reads a LEB128 unsigned integer at `at`: [value, next position]. */
-function uleb(bytes, at) {
-  let v = 0;
-  for (let shift = 0; ; shift += 7) {
-    const b = bytes[at++];
-    v += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) return [v, at];
-  }
-}
-
-/** The exported functions of a module without imports: name -> { params, results, body }. */
-async function extractFunctions(bytes) {
-  const sections = new Map();
-  for (let at = 8; at < bytes.length; ) {
-    const id = bytes[at];
-    const [size, start] = uleb(bytes, at + 1);
-    if (id !== 0) sections.set(id, bytes.subarray(start, start + size));
-    at = start + size;
-  }
-  const vec = (id, read) => {
-    const s = sections.get(id);
-    if (!s) return [];
-    let [n, at] = uleb(s, 0);
-    const out = [];
-    for (let i = 0; i < n; i++) {
-      const [item, next] = read(s, at);
-      out.push(item);
-      at = next;
-    }
-    return out;
-  };
-  if (sections.has(2)) throw new Error("math.wasm must not import anything");
-  const types = vec(1, (s, at) => {
-    let [np, p] = uleb(s, at + 1); // 0x60
-    const params = [...s.subarray(p, p + np)];
-    let [nr, r] = uleb(s, p + np);
-    return [{ params, results: [...s.subarray(r, r + nr)] }, r + nr];
-  });
-  const funcTypes = vec(3, (s, at) => uleb(s, at));
-  const bodies = vec(10, (s, at) => {
-    const [size, start] = uleb(s, at);
-    return [s.subarray(start, start + size), start + size];
-  });
-  const exports = vec(7, (s, at) => {
-    const [len, p] = uleb(s, at);
-    const name = new TextDecoder().decode(s.subarray(p, p + len));
-    const kind = s[p + len];
-    const [index, next] = uleb(s, p + len + 1);
-    return [{ name, kind, index }, next];
-  });
-  // The encoder copies bodies verbatim: a call would need relocating, so there must be none.
-  const binaryen = (await import("binaryen")).default;
-  const m = binaryen.readBinary(bytes);
-  const hasCalls = /\(call /.test(m.emitText());
-  m.dispose();
-  if (hasCalls) throw new Error("math.wasm calls between its functions; mark the helpers @inline so each export is self-contained");
-  const out = {};
-  for (const e of exports) {
-    if (e.kind !== 0) continue;
-    const t = types[funcTypes[e.index]];
-    out[e.name] = { params: t.params, results: t.results, body: Buffer.from(bodies[e.index]).toString("base64") };
-  }
-  return out;
-}
-
-const library = await extractFunctions(new Uint8Array(readFileSync(join(root, "dist", "wasm", "math.wasm"))));
+const library = extractFunctions(new Uint8Array(readFileSync(join(root, "dist", "wasm", "math.wasm"))));
 mkdirSync(join(root, "dist", "compiler", "backend"), { recursive: true });
 writeFileSync(
   join(root, "dist", "compiler", "backend", "mathlib-data.js"),

@@ -1,11 +1,11 @@
 // The direct wasm encoder: a module of builder.ts trees -> wasm bytes, synchronously, with
 // no dependency, in Node and in browsers. The module imports one shared memory
-// (env.memory); its functions are the kernels and entries, plus the math library
-// functions they call, appended from their compiled bodies (mathlib.ts) so that a kernel
-// calls them within the module.
+// (env.memory); its functions are the kernels and entries. A call to a math library
+// function (a name the module does not define) is inlined from the library's compiled
+// instructions (mathlib.ts), as Binaryen's inlining did: no call per vector in the loop.
 
 import { ExprBuilder, type Ref, T, type ValType, uleb } from "./builder.js";
-import { mathFunction } from "./mathlib.js";
+import { type MathFunction, mathFunction } from "./mathlib.js";
 
 export interface FunctionDef {
   name: string;
@@ -48,7 +48,10 @@ class Writer {
   }
   bytes(bs: ArrayLike<number>): void {
     this.grow(bs.length);
-    for (let i = 0; i < bs.length; i++) this.buf[this.n++] = bs[i]!;
+    if (bs instanceof Uint8Array) {
+      this.buf.set(bs, this.n);
+      this.n += bs.length;
+    } else for (let i = 0; i < bs.length; i++) this.buf[this.n++] = bs[i]!;
   }
   uleb(v: number): void {
     this.bytes(uleb(v));
@@ -76,12 +79,48 @@ class Writer {
   }
 }
 
+/** The zero of each value type, as a constant instruction. */
+const ZERO: Record<number, number[]> = {
+  [T.i32]: [0x41, 0], [T.i64]: [0x42, 0], [T.f32]: [0x43, 0, 0, 0, 0], [T.f64]: [0x44, 0, 0, 0, 0, 0, 0, 0, 0],
+  [T.v128]: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
+};
+
 class FunctionEncoder {
   private labels: (string | null)[] = [];
   constructor(
     private w: Writer,
-    private index: (name: string) => number,
+    private index: (name: string) => number | undefined,
+    /** The first of the locals that each inlined library function uses, by name. */
+    private inlineBase: Map<string, number>,
   ) {}
+
+  /** The library function's body in place of a call, its arguments already on the stack. */
+  private inline(f: MathFunction, base: number): void {
+    const w = this.w;
+    // Locals start at zero in a function; so they do in each inlined copy.
+    f.locals.forEach((t, i) => {
+      w.bytes(ZERO[t]!);
+      w.byte(0x21);
+      w.uleb(base + f.params.length + i);
+    });
+    for (let p = f.params.length - 1; p >= 0; p--) {
+      w.byte(0x21);
+      w.uleb(base + p);
+    }
+    w.byte(0x02);
+    w.byte(f.results[0] ?? T.none);
+    let from = 0;
+    for (const [at, len, kind, value] of f.patches) {
+      w.bytes(f.code.subarray(from, at));
+      if (kind === 0) w.uleb(base + value);
+      else {
+        w.byte(0x0c); // return -> a branch out of the block
+        w.uleb(value);
+      }
+      from = at + len;
+    }
+    w.bytes(f.code.subarray(from)); // ends with the function's `end`: the block's
+  }
 
   expr(n: Ref): void {
     const w = this.w;
@@ -131,18 +170,21 @@ class FunctionEncoder {
         w.uleb(this.labels.length - 1 - at);
         return;
       }
-      case "call":
+      case "call": {
         for (const a of n.args) this.expr(a);
-        w.byte(0x10);
-        w.uleb(this.index(n.target));
+        const target = this.index(n.target);
+        if (target !== undefined) {
+          w.byte(0x10);
+          w.uleb(target);
+        } else this.inline(mathFunction(n.target)!, this.inlineBase.get(n.target)!);
         return;
+      }
     }
   }
 }
 
-/** Calls to names no function defines: the math library functions the module needs. */
-function mathCallees(fns: FunctionDef[]): string[] {
-  const defined = new Set(fns.map((f) => f.name));
+/** Calls in `body` to names no function defines: the math library functions to inline. */
+function mathCallees(body: Ref, defined: Set<string>): Set<string> {
   const out = new Set<string>();
   const walk = (n: Ref): void => {
     switch (n.k) {
@@ -168,8 +210,8 @@ function mathCallees(fns: FunctionDef[]): string[] {
         n.args.forEach(walk);
     }
   };
-  fns.forEach((f) => walk(f.body));
-  return [...out];
+  walk(body);
+  return out;
 }
 
 export interface EncodeOptions {
@@ -178,14 +220,10 @@ export interface EncodeOptions {
 }
 
 export function encodeModule(mod: ModuleBuilder, opts: EncodeOptions = {}): Uint8Array {
-  const math = mathCallees(mod.functions).map((name) => {
-    const f = mathFunction(name);
-    if (!f) throw new Error(`wax encoder: call to ${name}, which is neither a function of the module nor of the math library`);
-    return { name, ...f };
-  });
-  const all = [...mod.functions.map((f) => ({ name: f.name, params: f.params, results: f.results })), ...math];
+  const all = mod.functions;
   const indexOf = new Map(all.map((f, i) => [f.name, i]));
-  const index = (name: string) => indexOf.get(name)!;
+  const index = (name: string) => indexOf.get(name);
+  const defined = new Set(indexOf.keys());
   const typeKeys = new Map<string, number>();
   const typeOf = all.map((f) => {
     const key = `${f.params.join(",")}:${f.results.join(",")}`;
@@ -222,15 +260,23 @@ export function encodeModule(mod: ModuleBuilder, opts: EncodeOptions = {}): Uint
     for (const e of mod.exports) {
       w.name(e.name);
       w.byte(0x00);
-      w.uleb(index(e.func));
+      w.uleb(index(e.func)!);
     }
   });
   w.section(10, () => {
     w.uleb(all.length);
     for (const f of mod.functions) {
       const s = w.begin();
+      // Each library function inlined here gets locals of its own (its copies never overlap).
+      const vars = [...f.vars], inlineBase = new Map<string, number>();
+      for (const name of mathCallees(f.body, defined)) {
+        const m = mathFunction(name);
+        if (!m) throw new Error(`wax encoder: call to ${name}, which is neither a function of the module nor of the math library`);
+        inlineBase.set(name, f.params.length + vars.length);
+        vars.push(...m.params, ...m.locals);
+      }
       const runs: [number, ValType][] = [];
-      for (const v of f.vars) {
+      for (const v of vars) {
         const last = runs[runs.length - 1];
         if (last && last[1] === v) last[0]++;
         else runs.push([1, v]);
@@ -240,13 +286,9 @@ export function encodeModule(mod: ModuleBuilder, opts: EncodeOptions = {}): Uint
         w.uleb(count);
         w.byte(type);
       }
-      new FunctionEncoder(w, index).expr(f.body);
+      new FunctionEncoder(w, index, inlineBase).expr(f.body);
       w.byte(0x0b);
       w.end(s);
-    }
-    for (const f of math) {
-      w.uleb(f.body.length);
-      w.bytes(f.body);
     }
   });
   for (const { name, data } of mod.customSections) {

@@ -1,8 +1,8 @@
-// The math library (wasm/, AssemblyScript) as data the encoder appends to a module: each
-// exported function's type and compiled body, extracted from dist/wasm/math.wasm at build
-// time (wasm/build.mjs writes mathlib-data.js). The bodies are the library's own bytes,
-// so kernels compute bit for bit what the library computes; they call nothing, so they
-// need no relocation.
+// The math library (wasm/, AssemblyScript) as templates the encoder inlines into kernels:
+// each exported function's types, locals and compiled instructions, with the local
+// indices and returns to patch, extracted from dist/wasm/math.wasm at build time
+// (wasm/extract.mjs, written to mathlib-data.js by wasm/build.mjs). The instructions are
+// the library's own, so kernels compute bit for bit what the library computes.
 
 import { mathLibrary } from "./mathlib-data.js";
 import type { ValType } from "./builder.js";
@@ -10,8 +10,12 @@ import type { ValType } from "./builder.js";
 export interface MathFunction {
   params: ValType[];
   results: ValType[];
-  /** The code section entry without its size: locals, then instructions. */
-  body: Uint8Array;
+  /** Types of the locals after the parameters. */
+  locals: ValType[];
+  /** The instructions, through the function's final `end`. */
+  code: Uint8Array;
+  /** [offset, length, kind, value]: kind 0, a local index; kind 1, a return at `value` blocks deep. */
+  patches: [number, number, 0 | 1, number][];
 }
 
 const decoded = new Map<string, MathFunction>();
@@ -29,7 +33,7 @@ export function mathFunction(name: string): MathFunction | undefined {
   if (!f) {
     const raw = Object.hasOwn(mathLibrary, name) ? mathLibrary[name] : undefined;
     if (!raw) return undefined;
-    f = { params: raw.params, results: raw.results, body: fromBase64(raw.body) };
+    f = { params: raw.params, results: raw.results, locals: raw.locals, code: fromBase64(raw.code), patches: raw.patches };
     decoded.set(name, f);
   }
   return f;
