@@ -89,7 +89,7 @@ const { i32, i64, f32, v128 } = T;
 
 // The instructions, built once: a module builder only points at them.
 const I32 = {
-  const: (v: number): Ref => op(i32, [0x41, ...sleb32(v | 0)]),
+  const: (v: number): Ref => op(i32, i32Const(v | 0)),
   ...binaries(ops(i32, { add: 0x6a, sub: 0x6b, mul: 0x6c, div_s: 0x6d, rem_s: 0x6f, and: 0x71, or: 0x72, xor: 0x73, shl: 0x74, shr_s: 0x75, shr_u: 0x76,
     eq: 0x46, ne: 0x47, lt_s: 0x48, lt_u: 0x49, gt_s: 0x4a, gt_u: 0x4b, le_s: 0x4c, le_u: 0x4d, ge_s: 0x4e, ge_u: 0x4f })),
   eqz: (x: Ref): Ref => op(i32, [0x45], x),
@@ -170,9 +170,23 @@ const MEMORY = {
   },
 };
 
+// The commonest immediates, encoded once: local indices and small i32 constants.
+const localCodes = (opcode: number) => {
+  const memo: number[][] = [];
+  return (index: number): number[] => (memo[index] ??= uleb(index, [opcode]));
+};
+const getCode = localCodes(0x20), setCode = localCodes(0x21);
+const smallConsts = new Map<number, number[]>();
+function i32Const(v: number): number[] {
+  if (v < -64 || v >= 4096) return [0x41, ...sleb32(v)];
+  let c = smallConsts.get(v);
+  if (!c) smallConsts.set(v, (c = [0x41, ...sleb32(v)]));
+  return c;
+}
+
 const LOCAL = {
-  get: (index: number, type: ValType): Ref => op(type, [0x20, ...uleb(index)]),
-  set: (index: number, value: Ref): Ref => op(T.none, [0x21, ...uleb(index)], value),
+  get: (index: number, type: ValType): Ref => op(type, getCode(index)),
+  set: (index: number, value: Ref): Ref => op(T.none, setCode(index), value),
 };
 
 export class ExprBuilder {

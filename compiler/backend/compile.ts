@@ -60,7 +60,8 @@ export function emitWasm(program: Program, opts: EmitOptions = {}): Emitted {
 
 /** One module with an entry per program. */
 export function emitWasmModule(entries: EntryProgram[], opts: EmitOptions = {}): Emitted {
-  const relaxedSimd = opts.relaxedSimd ?? relaxedSimdAvailable();
+  // Only float32 dots use relaxed SIMD: other programs skip the probe (and its V8 flag).
+  const relaxedSimd = opts.relaxedSimd ?? (entries.some((e) => e.program.kernels.some((k) => k.kind === "dot" && k.dtype === "float32")) && relaxedSimdAvailable());
   const binaryen = !!opts.binaryen || (opts.optimize ?? 0) > 0 || !!opts.text || !!opts.validate;
   const bytes = encodeEntries(entries, {
     simd: opts.simd,

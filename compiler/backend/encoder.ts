@@ -36,7 +36,7 @@ export class ModuleBuilder extends ExprBuilder {
 class Writer {
   buf = new Uint8Array(4096);
   n = 0;
-  private grow(extra: number): void {
+  grow(extra: number): void {
     if (this.n + extra <= this.buf.length) return;
     const b = new Uint8Array(Math.max(this.buf.length * 2, this.n + extra));
     b.set(this.buf.subarray(0, this.n));
@@ -54,7 +54,12 @@ class Writer {
     } else for (let i = 0; i < bs.length; i++) this.buf[this.n++] = bs[i]!;
   }
   uleb(v: number): void {
-    this.bytes(uleb(v));
+    this.grow(5);
+    do {
+      const b = v & 0x7f;
+      v >>>= 7;
+      this.buf[this.n++] = v !== 0 ? b | 0x80 : b;
+    } while (v !== 0);
   }
   name(s: string): void {
     const b = new TextEncoder().encode(s);
@@ -125,10 +130,13 @@ class FunctionEncoder {
   expr(n: Ref): void {
     const w = this.w;
     switch (n.k) {
-      case "op":
-        for (const a of n.args) this.expr(a);
-        w.bytes(n.code);
+      case "op": {
+        const args = n.args, code = n.code;
+        for (let i = 0; i < args.length; i++) this.expr(args[i]!);
+        w.grow(code.length);
+        for (let i = 0; i < code.length; i++) w.buf[w.n++] = code[i]!;
         return;
+      }
       case "block":
         if (n.label === null) {
           for (const c of n.body) this.expr(c);
