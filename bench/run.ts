@@ -112,7 +112,7 @@ async function main(): Promise<number> {
       name: "wax",
       package: "wax",
       version: waxVersion,
-      backend: `wasm SIMD from Binaryen${relaxedSimdAvailable() ? " with relaxed SIMD (FMA)" : ""}, one shared memory`,
+      backend: `wasm SIMD from the direct encoder${relaxedSimdAvailable() ? " with relaxed SIMD (FMA)" : ""}, one shared memory`,
       threads: `1 (pmap in W8: up to ${opts.threads} devices)`,
       loaded: true,
     },

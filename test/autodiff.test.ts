@@ -144,6 +144,9 @@ test("stopGradient blocks; non-differentiable points follow JAX", () => {
   const [gx, gy] = grad((x: WaxArray, y: WaxArray) => np.maximum(x, y), [0, 1])(f32(2), f32(2)) as WaxArray[];
   expectClose([gx!.item(), gy!.item()], [0.5, 0.5]);
   expectClose(grad((x: WaxArray) => np.sum(np.floor(x)))(f32([1.5])).toList(), [0]);
+  // relu has JAX's custom rule: 0 at 0, not the tie's 1/2.
+  expectArray(grad((x: WaxArray) => np.sum(np.nn.relu(x)))(f32([-1, 0, 2])), [0, 0, 1], "float32");
+  expectArray(jit(vmap(grad((x: WaxArray) => np.nn.relu(x))))(f32([-1, 0, 2])) as WaxArray, [0, 0, 1], "float32");
 });
 
 test("grad(jit(f)) stays compiled: a known call and a transposed linear call; higher orders through jit", () => {

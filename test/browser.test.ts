@@ -1,12 +1,15 @@
-// The browser example in Debian's Chromium (driven by playwright-core): the page loads the
+// The browser examples in Debian's Chromium (driven by playwright-core): the page loads the
 // compiled model with the bundled runtime over a shared memory, cross-origin isolated, and
 // shows results equal to the reference interpreter's and a time per call. Without the
-// COOP/COEP headers the page shows the runtime's explanation instead.
+// COOP/COEP headers the page shows the runtime's explanation instead. A second page
+// (jit.html) runs the whole library's browser bundle: jit, eager ops, vmap and an MLP,
+// traced and compiled in the page by the direct wasm encoder.
 
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import * as wax from "../compiler/index.js";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { numpy as np, withEagerBackend } from "../compiler/index.js";
 import { writeExample } from "../examples/browser/build-model.js";
@@ -36,7 +39,7 @@ async function launch(): Promise<Browser> {
   }));
 }
 
-async function openExample(isolate: boolean): Promise<{ page: Page; errors: string[] }> {
+async function openExample(isolate: boolean, path = PAGE): Promise<{ page: Page; errors: string[] }> {
   const { serve } = (await import(new URL("examples/browser/serve.mjs", ROOT).href)) as { serve: Serve };
   const server = await serve({ port: 0, isolate });
   servers.push(server);
@@ -44,7 +47,7 @@ async function openExample(isolate: boolean): Promise<{ page: Page; errors: stri
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  await page.goto(server.url + PAGE);
+  await page.goto(server.url + path);
   await page.waitForFunction(() => document.getElementById("status")?.textContent !== "loading…", null, { timeout: 60_000 });
   return { page, errors };
 }
@@ -99,6 +102,20 @@ test("served without COOP/COEP, the page explains that it needs cross-origin iso
   assert.is(await page.evaluate(() => globalThis.crossOriginIsolated), false);
   assert.is(await page.textContent("#status"), "failed");
   assert.match((await page.textContent("#error"))!, /Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp/);
+});
+
+test("jit, eager ops, vmap and an MLP run in the page from the browser bundle, with the reference's numbers", async () => {
+  const { page, errors } = await openExample(true, "examples/browser/jit.html");
+  assert.is(await page.textContent("#error"), "", errors.join("\n"));
+  assert.is(await page.textContent("#status"), "done");
+  const shown = JSON.parse((await page.textContent("#result"))!) as Record<string, unknown>;
+  // The oracle: the same demo on the reference interpreter, jit left out.
+  const { demo } = (await import(new URL("examples/browser/jit-demo.js", ROOT).href)) as { demo: (w: unknown) => Record<string, unknown> };
+  const want = withEagerBackend("reference", () => demo({ ...wax, jit: (f: unknown) => f }));
+  for (const key of ["seed", "eager", "probs", "perExample"]) expectClose(flat(shown[key]), flat(want[key]), 1e-5);
+  const times = JSON.parse((await page.textContent("#times"))!) as Record<string, number>;
+  assert.ok(Object.values(times).every((t) => t > 0 && t < 5000), JSON.stringify(times));
+  assert.equal(errors, []);
 });
 
 test.run();

@@ -1,8 +1,9 @@
-// W9 — compile times: the first call of each workload's jitted function (a new jit object,
-// so nothing is cached), split into trace, lower, Binaryen and instantiate, and a
-// ten-primitive function (target: trace + lower + Binaryen + instantiate < 5 ms). It runs
-// before the other workloads, so that jax-js, whose compiled kernels live in a global
-// cache, has not compiled these functions yet: its one cold first call is its number.
+// W9 — compile times: cold starts in fresh processes (w9-cold.ts), then the first call of
+// each workload's jitted function (a new jit object, so nothing is cached), split into
+// trace, lower, emit (the direct wasm encoder) and instantiate, and a ten-primitive
+// function (target: trace + lower + emit + instantiate ≤ 2 ms). It runs before the other
+// workloads, so that jax-js, whose compiled kernels live in a global cache, has not
+// compiled these functions yet: its one cold first call is its number.
 
 import { jit, numpy as np } from "../../compiler/index.js";
 import type { Array as WaxArray } from "../../compiler/index.js";
@@ -13,6 +14,8 @@ import { type Context, na, peerImpl } from "../context.js";
 import type { Timing } from "../harness.js";
 import { randomFloat32 } from "../harness.js";
 import { specW1 } from "./w1-seed.js";
+import { w9Cold } from "./w9-cold.js";
+import { w9Tiers } from "./w9-tiers.js";
 import { sizesW2, specW2 } from "./w2-batched-dot.js";
 import { sizesW3, specW3 } from "./w3-matmul.js";
 import { sizesW4, specW4 } from "./w4-elementwise.js";
@@ -115,8 +118,9 @@ function jaxFirstCall(ctx: Context, spec: JitSpec): Impl {
 }
 
 export async function w9Compile(ctx: Context): Promise<void> {
+  await w9Cold(ctx);
   const repeats = ctx.quick ? 2 : 5;
-  // Start the compile worker and load Binaryen once, as any first jit in a process does.
+  // The process's first trace, lowering and emit of this function (its code paths run cold), as any first jit's do.
   const ten = specTen();
   const t0 = performance.now();
   {
@@ -149,12 +153,13 @@ export async function w9Compile(ctx: Context): Promise<void> {
         if (parts.length === 0) return;
         const m = (k: keyof Breakdown) => median(parts.map((p) => p[k]));
         const compile = median(parts.map((p) => p.trace + p.lower + p.emit + p.instantiate));
-        row.note = `trace ${ms(m("trace"))} + lower ${ms(m("lower"))} + Binaryen ${ms(m("emit"))} + instantiate ${ms(m("instantiate"))} ms (medians)`;
+        row.note = `trace ${ms(m("trace"))} + lower ${ms(m("lower"))} + emit ${ms(m("emit"))} + instantiate ${ms(m("instantiate"))} ms (medians)`;
         if (spec === ten) {
-          row.note += `; the compile worker and Binaryen load once per process: ${startup.toFixed(0)} ms`;
-          row.target = { text: "trace+lower+Binaryen+instantiate < 5 ms", value: `${ms(compile)} ms`, met: compile < 5 };
+          row.note += `; its first trace + lower + emit in this process, cold: ${startup.toFixed(1)} ms`;
+          row.target = { text: "trace+lower+emit+instantiate ≤ 2 ms", value: `${ms(compile)} ms`, met: compile <= 2 };
         }
       },
     });
   }
+  await w9Tiers(ctx);
 }

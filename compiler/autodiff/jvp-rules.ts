@@ -232,8 +232,8 @@ export const jvpRules: RuleTable<{ [P in Primitive]: JvpRule<P> | null }> = {
   ppermute: linearJvp("ppermute"),
   xla_call: callJvp,
   xla_pmap: pmapJvp,
-  custom_jvp_call: customJvpCallJvp,
-  custom_vjp_call_jaxpr: customVjpCallJvp,
+  custom_jvp_call: (primals, tangents, params) => customJvpCallJvp(primals, tangents, params),
+  custom_vjp_call_jaxpr: (primals, tangents, params) => customVjpCallJvp(primals, tangents, params),
   // Only its transpose is defined: forward mode through a custom_vjp function is an error, as in JAX.
   custom_lin: null,
 };

@@ -290,5 +290,5 @@ export const transposeRules: RuleTable<{ [P in Primitive]: TransposeRule<P> | nu
   argmax: null, argmin: null, iota: null, axis_index: null,
   xla_call: callT,
   xla_pmap: null, custom_jvp_call: null, custom_vjp_call_jaxpr: null,
-  custom_lin: customLinTranspose,
+  custom_lin: (cts, args, params) => customLinTranspose(cts, args, params),
 };

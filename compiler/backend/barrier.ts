@@ -5,12 +5,13 @@
 // wait with a timeout so that an abort (a device failed) is noticed within a millisecond,
 // and trap.
 
+import { T } from "./builder.js";
 import type { FnBuilder, Ref } from "./fn.js";
 
 const WAIT_NS = 1_000_000;
 
 export function emitBarrier(fb: FnBuilder, n: number, block: Ref): Ref[] {
-  const m = fb.m, i32 = fb.bin.i32;
+  const m = fb.m, i32 = T.i32;
   const b = fb.local(i32), gen = fb.local(i32), spins = fb.local(i32);
   const brk = fb.label("bar"), cont = fb.label("barl");
   const load = (offset: number) => m.i32.atomic.load(offset, fb.get(b, i32));

@@ -1,9 +1,11 @@
-// Compiling kernel programs to wasm from the main thread, synchronously, through the
-// compile worker (./worker.ts), which holds Binaryen.
+// Compiling kernel programs to wasm, synchronously, in the calling thread: the direct
+// encoder (emit.ts) by default; Binaryen, in the compile worker (worker.ts), only when asked
+// for an -O level, text or validation (AOT, tests). Nothing here imports a Node module
+// unless Binaryen is asked for, so jit and eager run in browsers too.
 
-import { createSyncFn } from "synckit";
 import type { Program } from "../lower/ir.js";
-import type { EmitOptions, Emitted, EntryProgram } from "./emit.js";
+import type { BinaryenOptions, BinaryenResult } from "./binaryen.js";
+import { type EmitOptions, type Emitted, type EntryProgram, encodeEntries, requiredMath } from "./emit.js";
 
 // A module whose one function is f32x4.relaxed_madd: the probe for relaxed SIMD.
 const RELAXED_PROBE = new Uint8Array([
@@ -31,7 +33,25 @@ export function relaxedSimdAvailable(): boolean {
   return relaxed;
 }
 
-let compileSync: ((entries: EntryProgram[], opts: EmitOptions) => Emitted) | undefined;
+type RunBinaryen = (bytes: Uint8Array, opts: BinaryenOptions) => BinaryenResult;
+let binaryenSync: RunBinaryen | undefined;
+
+/** The compile worker's entry, as a synchronous function (Node only). */
+function binaryenWorker(): RunBinaryen {
+  if (binaryenSync) return binaryenSync;
+  const nodeModule = globalThis.process?.getBuiltinModule?.("node:module") as typeof import("node:module") | undefined;
+  if (!nodeModule) throw new Error("wax: Binaryen (optimize > 0, text, validate) runs in Node 20.16 or later only; jit and eager need none of it");
+  const { createSyncFn } = nodeModule.createRequire(import.meta.url)("synckit") as typeof import("synckit");
+  binaryenSync = createSyncFn(new URL("./worker.js", import.meta.url)) as unknown as RunBinaryen;
+  return binaryenSync;
+}
+
+/** Observers of every module emitted (tests validate them all with Binaryen). */
+const observers = new Set<(bytes: Uint8Array, entries: EntryProgram[]) => void>();
+export function observeEmitted(f: (bytes: Uint8Array, entries: EntryProgram[]) => void): () => void {
+  observers.add(f);
+  return () => observers.delete(f);
+}
 
 /** Emits `program` as a standalone wasm module (see emit.ts for its entry signature). */
 export function emitWasm(program: Program, opts: EmitOptions = {}): Emitted {
@@ -40,8 +60,20 @@ export function emitWasm(program: Program, opts: EmitOptions = {}): Emitted {
 
 /** One module with an entry per program. */
 export function emitWasmModule(entries: EntryProgram[], opts: EmitOptions = {}): Emitted {
-  compileSync ??= createSyncFn(new URL("./worker.js", import.meta.url)) as unknown as (e: EntryProgram[], o: EmitOptions) => Emitted;
-  const out = compileSync(entries, { relaxedSimd: relaxedSimdAvailable(), ...opts });
+  // Only float32 dots use relaxed SIMD: other programs skip the probe (and its V8 flag).
+  const relaxedSimd = opts.relaxedSimd ?? (entries.some((e) => e.program.kernels.some((k) => k.kind === "dot" && k.dtype === "float32")) && relaxedSimdAvailable());
+  const binaryen = !!opts.binaryen || (opts.optimize ?? 0) > 0 || !!opts.text || !!opts.validate;
+  const bytes = encodeEntries(entries, {
+    simd: opts.simd,
+    relaxedSimd,
+    names: !!opts.text,
+    customSections: binaryen ? undefined : opts.customSections,
+  });
+  observers.forEach((f) => f(bytes, entries));
+  if (!binaryen) return { bytes };
+  const math = entries.some((e) => requiredMath(e.program).size > 0);
+  const out = binaryenWorker()(bytes, { optimize: opts.optimize, validate: opts.validate, text: opts.text, relaxedSimd, math, customSections: opts.customSections });
+  if (out.invalid) throw new Error(out.invalid);
   // Structured clone may hand back a plain object; normalise the bytes.
-  return { ...out, bytes: new Uint8Array(out.bytes) };
+  return { bytes: new Uint8Array(out.bytes), text: out.text };
 }

@@ -8,12 +8,11 @@
 
 import type { DType } from "../dtypes.js";
 import type { Kernel } from "../lower/ir.js";
+import { T, type ValType } from "./builder.js";
 import type { FnBuilder, Ref } from "./fn.js";
 import { viewBase } from "./nest.js";
 
 type Dot = Extract<Kernel, { kind: "dot" }>;
-/** The part of Binaryen's C API for relaxed SIMD that binaryen.js does not wrap. */
-type RelaxedApi = { _BinaryenSIMDTernary(module: number, op: number, a: Ref, b: Ref, c: Ref): Ref; RelaxedMaddVecF32x4: number };
 type BufPtr = (buf: number) => Ref;
 
 export function dotStrategy(k: Dot, simd: boolean): "nvec" | "kvec" | "scalar" {
@@ -23,17 +22,17 @@ export function dotStrategy(k: Dot, simd: boolean): "nvec" | "kvec" | "scalar" {
 }
 
 class DotEmitter {
-  readonly i32: number;
-  readonly v128: number;
-  readonly s: number;
+  readonly i32: ValType;
+  readonly v128: ValType;
+  readonly s: ValType;
   constructor(
     readonly fb: FnBuilder,
     readonly dtype: DType,
     readonly relaxed: boolean,
   ) {
-    this.i32 = fb.bin.i32;
-    this.v128 = fb.bin.v128;
-    this.s = dtype === "float32" ? fb.bin.f32 : fb.bin.i32;
+    this.i32 = T.i32;
+    this.v128 = T.v128;
+    this.s = dtype === "float32" ? T.f32 : T.i32;
   }
   get m() {
     return this.fb.m;
@@ -51,8 +50,8 @@ class DotEmitter {
     return this.dtype === "float32" ? this.m.f32x4.splat(this.m.f32.const(0)) : this.m.i32x4.splat(this.m.i32.const(0));
   }
   vmadd(acc: Ref, a: Ref, b: Ref): Ref {
-    const m = this.m, bin = this.fb.bin as unknown as RelaxedApi;
-    if (this.dtype === "float32" && this.relaxed) return bin._BinaryenSIMDTernary(m.ptr, bin.RelaxedMaddVecF32x4, a, b, acc);
+    const m = this.m;
+    if (this.dtype === "float32" && this.relaxed) return m.f32x4.relaxed_madd(a, b, acc);
     return this.dtype === "float32" ? m.f32x4.add(acc, m.f32x4.mul(a, b)) : m.i32x4.add(acc, m.i32x4.mul(a, b));
   }
   smadd(acc: Ref, a: Ref, b: Ref): Ref {

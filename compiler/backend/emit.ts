@@ -1,29 +1,34 @@
-// Program -> wasm bytes, with Binaryen. The module imports one shared memory (env.memory)
-// and exports one entry function: (inputs..., outputs..., scratch, consts...) -> void, each
-// a byte address. Kernels are functions the entry calls in order; the math library is
-// merged in so Binaryen can inline it.
+// Program -> wasm module, through the builder (builder.ts) and the direct encoder
+// (encoder.ts). The module imports one shared memory (env.memory) and exports one entry
+// function per program: (inputs..., outputs..., scratch, consts...) -> void, each a byte
+// address. Kernels are functions the entry calls in order; the math library functions
+// they call are appended to the module.
 
-import type binaryenT from "binaryen";
+import { T } from "./builder.js";
 import { type Expr, type Kernel, type Program, children } from "../lower/ir.js";
 import { emitDotKernel } from "./dot.js";
+import { ModuleBuilder, encodeModule } from "./encoder.js";
 import { FnBuilder, type Ref } from "./fn.js";
 import { emitArgReduceKernel, emitLoopKernel, emitReduceKernel } from "./kernels.js";
-import { mathCalls, setMathNames } from "./ops.js";
+import { mathCalls } from "./ops.js";
 import { emitBarrier } from "./barrier.js";
-
-type Binaryen = typeof binaryenT;
 
 export interface EmitOptions {
   /** Name of the exported entry function. */
   entry?: string;
   simd?: boolean;
-  /** Binaryen optimisation level, 0-4 (0: only the cheap passes jit needs). */
+  /** Binaryen optimisation level, 0-4 (0: the direct encoder's output as it is). */
   optimize?: number;
-  /** Run Binaryen's validator (tests). */
+  /**
+   * Pass the module through Binaryen even at level 0 (dropping unused code and inlining the
+   * math library into kernels: what jit emitted before the direct encoder; benchmarks).
+   */
+  binaryen?: boolean;
+  /** Run Binaryen's validator. */
   validate?: boolean;
   /** Use relaxed SIMD's fused multiply-add in dot products (only where the engine validates it). */
   relaxedSimd?: boolean;
-  /** Also return the text format. */
+  /** Also return the text format (Binaryen's). */
   text?: boolean;
   /** Custom sections to add (name -> bytes), e.g. the CLI's manifest. */
   customSections?: Record<string, Uint8Array>;
@@ -46,64 +51,29 @@ export function requiredMath(p: Program): Set<string> {
   return out;
 }
 
-export function emitProgram(bin: Binaryen, p: Program, mathlib: Uint8Array | null, opts: EmitOptions = {}): Emitted {
-  return emitModule(bin, [{ name: opts.entry ?? "main", program: p }], mathlib, opts);
-}
-
 export interface EntryProgram {
   name: string;
   program: Program;
 }
 
+export interface EncodeModuleOptions {
+  simd?: boolean;
+  relaxedSimd?: boolean;
+  customSections?: Record<string, Uint8Array>;
+  /** A name section, for Binaryen's text output. */
+  names?: boolean;
+}
+
 /**
  * One module with an exported function per entry: (inputs..., outputs..., scratch, consts...),
- * every argument a byte address in the imported shared memory.
+ * every argument a byte address in the imported shared memory. Synchronous, no dependency.
  */
-export function emitModule(bin: Binaryen, entries: EntryProgram[], mathlib: Uint8Array | null, opts: EmitOptions = {}): Emitted {
+export function encodeEntries(entries: EntryProgram[], opts: EncodeModuleOptions = {}): Uint8Array {
   const simd = opts.simd ?? true;
-  const needMath = entries.some((e) => requiredMath(e.program).size > 0);
-  if (needMath && !mathlib) throw new Error("wax backend: the math library (dist/wasm/math.wasm) is missing; run npm run build");
-  const m = needMath ? bin.readBinary(mathlib!) : new bin.Module();
-  m.setFeatures(
-    bin.Features.MVP | bin.Features.SIMD128 | bin.Features.Atomics | bin.Features.BulkMemory |
-      bin.Features.NontrappingFPToInt | bin.Features.SignExt | bin.Features.MutableGlobals |
-      (opts.relaxedSimd ? bin.Features.RelaxedSIMD : 0),
-  );
-  // The library's exports are internal here: drop them so unused functions can be removed.
-  const names = new Map<string, string>();
-  if (needMath) {
-    for (let i = 0; i < m.getNumExports(); i++) {
-      const info = bin.getExportInfo(m.getExportByIndex(i));
-      names.set(info.name, info.value);
-    }
-    names.forEach((_, n) => m.removeExport(n));
-  }
-  setMathNames(names);
-  if (!m.hasMemory()) {
-    m.setMemory(1, 65536, null, [], true);
-    m.addMemoryImport("0", "env", "memory", true);
-  }
-  for (const { name, program } of entries) addEntry(bin, m, name, program, simd, !!opts.relaxedSimd);
-  if (opts.customSections) {
-    for (const [name, data] of Object.entries(opts.customSections)) m.addCustomSection(name, data);
-  }
-
-  if (opts.validate && !m.validate()) throw new Error("wax backend: generated module failed validation");
-  // A full Binaryen pipeline costs 10-30 ms even for small modules, so jit runs only the
-  // cheap passes that matter (dropping unused library code, inlining it into kernels) and
-  // leaves the rest to the engine; ahead-of-time compilation asks for a real level.
-  m.runPasses(["remove-unused-module-elements"]);
-  if (needMath) m.runPasses(["inlining-optimizing"]);
-  const level = opts.optimize ?? 0;
-  if (level > 0) {
-    bin.setOptimizeLevel(Math.min(level, 3));
-    bin.setShrinkLevel(level > 3 ? 2 : 0);
-    m.optimize();
-  }
-  const bytes = m.emitBinary();
-  const text = opts.text ? m.emitText() : undefined;
-  m.dispose();
-  return { bytes, text };
+  const m = new ModuleBuilder();
+  for (const { name, program } of entries) addEntry(m, name, program, simd, !!opts.relaxedSimd);
+  for (const [name, data] of Object.entries(opts.customSections ?? {})) m.addCustomSection(name, data);
+  return encodeModule(m, { names: opts.names });
 }
 
 function kernelBuffers(k: Kernel): Set<number> {
@@ -144,13 +114,13 @@ function emitKernel(fb: FnBuilder, k: Kernel, ptr: (buf: number) => Ref, simd: b
   }
 }
 
-function addEntry(bin: Binaryen, m: binaryenT.Module, entry: string, p: Program, simd: boolean, relaxed: boolean): void {
-  const i32 = bin.i32;
+function addEntry(m: ModuleBuilder, entry: string, p: Program, simd: boolean, relaxed: boolean): void {
+  const i32 = T.i32;
   const nIn = p.numInputs, nOut = p.numOutputs, nConst = p.numConsts;
   // pmap programs take three more addresses: this device's info, the workspace, the barrier.
   const nExtra = p.pmap ? 3 : 0;
   const entryParams = new Array<number>(nIn + nOut + 1 + nConst + nExtra).fill(i32);
-  const entryFb = new FnBuilder(bin, m, entryParams);
+  const entryFb = new FnBuilder(m, entryParams);
   const bufferPtr = (fb: FnBuilder, buf: number): Ref => {
     const d = p.buffers[buf]!;
     switch (d.kind) {
@@ -173,13 +143,13 @@ function addEntry(bin: Binaryen, m: binaryenT.Module, entry: string, p: Program,
   const calls: Ref[] = [];
   p.kernels.forEach((k, idx) => {
     const used = [...kernelBuffers(k)].sort((a, b) => a - b);
-    const fb = new FnBuilder(bin, m, used.map(() => i32));
+    const fb = new FnBuilder(m, used.map(() => i32));
     const ptr = (buf: number) => fb.get(used.indexOf(buf), i32);
     const body = emitKernel(fb, k, ptr, simd, relaxed);
     const name = `${entry}$k${idx}_${k.kind}`;
-    m.addFunction(name, bin.createType(used.map(() => i32)), bin.none, fb.vars, m.block(null, body));
-    calls.push(m.call(name, used.map((b) => bufferPtr(entryFb, b)), bin.none));
+    m.addFunction(name, used.map(() => i32), [], fb.vars, m.block(null, body));
+    calls.push(m.call(name, used.map((b) => bufferPtr(entryFb, b)), T.none));
   });
-  m.addFunction(entry, bin.createType(entryParams), bin.none, entryFb.vars, m.block(null, calls));
+  m.addFunction(entry, entryParams, [], entryFb.vars, m.block(null, calls));
   m.addFunctionExport(entry, entry);
 }

@@ -1,28 +1,27 @@
-// Helpers for writing one wasm function with Binaryen: typed locals and counted loops.
+// Helpers for writing one wasm function with the builder: typed locals and counted loops.
 
-import type binaryenT from "binaryen";
+import { type Ref, T, type ValType } from "./builder.js";
+import type { ModuleBuilder } from "./encoder.js";
 
-type Binaryen = typeof binaryenT;
-export type Ref = number;
+export type { Ref };
 
-/** Binaryen's module object, as the emitters use it. */
-export type Mod = binaryenT.Module;
+/** The module the emitters build into. */
+export type Mod = ModuleBuilder;
 
 export class FnBuilder {
-  readonly vars: number[] = [];
+  readonly vars: ValType[] = [];
   #labels = 0;
 
   constructor(
-    readonly bin: Binaryen,
     readonly m: Mod,
-    readonly params: number[],
+    readonly params: ValType[],
   ) {}
 
-  local(type: number): number {
+  local(type: ValType): number {
     this.vars.push(type);
     return this.params.length + this.vars.length - 1;
   }
-  get(index: number, type: number): Ref {
+  get(index: number, type: ValType): Ref {
     return this.m.local.get(index, type);
   }
   set(index: number, value: Ref): Ref {
@@ -37,7 +36,7 @@ export class FnBuilder {
 
   /** `for (i = start; i < end; i += step) body`, checking before the first iteration. */
   forRange(i: number, start: Ref, end: Ref, step: number, body: Ref[]): Ref {
-    const m = this.m, i32 = this.bin.i32;
+    const m = this.m, i32 = T.i32;
     const brk = this.label("b"), cont = this.label("l");
     return m.block(null, [
       this.set(i, start),
@@ -57,6 +56,6 @@ export class FnBuilder {
 
   /** Adds `delta` to an i32 local. */
   bump(i: number, delta: number): Ref {
-    return this.set(i, this.m.i32.add(this.get(i, this.bin.i32), this.i32(delta)));
+    return this.set(i, this.m.i32.add(this.get(i, T.i32), this.i32(delta)));
   }
 }

@@ -4,6 +4,7 @@
 
 import type { DType } from "../dtypes.js";
 import { type Expr, type Kernel, type ReduceOp, elemBytes } from "../lower/ir.js";
+import { T } from "./builder.js";
 import type { FnBuilder, Ref } from "./fn.js";
 import { type Stream, applyRuns, collapseDims, collectLeaves, indexKey, loopNest, viewBase, viewKey } from "./nest.js";
 import { ExprEmitter, type Leaves } from "./ops.js";
@@ -35,8 +36,8 @@ export function loadVector(fb: FnBuilder, dtype: DType, ptr: Ref, repeated: bool
 export function storeVector(fb: FnBuilder, dtype: DType, ptr: Ref, v: Ref): Ref {
   const m = fb.m;
   if (dtype !== "bool") return m.v128.store(0, 4, ptr, v);
-  const l = fb.local(fb.bin.v128);
-  const narrow = m.i8x16.narrow_i16x8_u(m.i16x8.narrow_i32x4_u(fb.get(l, fb.bin.v128), fb.get(l, fb.bin.v128)), m.i16x8.narrow_i32x4_u(fb.get(l, fb.bin.v128), fb.get(l, fb.bin.v128)));
+  const l = fb.local(T.v128);
+  const narrow = m.i8x16.narrow_i16x8_u(m.i16x8.narrow_i32x4_u(fb.get(l, T.v128), fb.get(l, T.v128)), m.i16x8.narrow_i32x4_u(fb.get(l, T.v128), fb.get(l, T.v128)));
   return m.block(null, [fb.set(l, v), m.v128.store32_lane(0, 1, 0, ptr, narrow)]);
 }
 
@@ -69,7 +70,7 @@ function buildSpace(fb: FnBuilder, shape: readonly number[], order: number[], ou
   const pStrides = entries.map((en) => order.map((d) => en.strides[d]!));
   const runs = collapseDims(pShape, pStrides, pGroups);
   const sizes = runs.map((r) => r.reduce((n, d) => n * pShape[d]!, 1));
-  const i32 = fb.bin.i32;
+  const i32 = T.i32;
   const streams: Stream[] = [];
   const innerUnits: number[] = [];
   const setup: Ref[] = [];
@@ -77,7 +78,7 @@ function buildSpace(fb: FnBuilder, shape: readonly number[], order: number[], ou
   entries.forEach((en, s) => {
     const { strides } = applyRuns(pShape, pStrides[s]!, runs);
     const unit = en.kind === "ptr" ? elemBytes(en.dtype) : 1;
-    streams.push({ key: en.key, strides: strides.map((x) => x * unit), base: 0, kind: en.kind, dtype: en.dtype });
+    streams.push({ key: en.key, strides: strides.map((x) => x * unit), kind: en.kind, dtype: en.dtype });
     innerUnits.push(strides.length ? strides[strides.length - 1]! : 0);
     const l = fb.local(i32);
     setup.push(fb.set(l, en.base()));
@@ -90,7 +91,7 @@ function buildSpace(fb: FnBuilder, shape: readonly number[], order: number[], ou
 }
 
 function leavesFor(fb: FnBuilder, sp: Space, cur: () => number[]): Leaves {
-  const i32 = fb.bin.i32;
+  const i32 = T.i32;
   return {
     load(e, vector) {
       const s = sp.byKey.get(viewKey(e.view))!;
@@ -126,7 +127,7 @@ function vectorizable(sp: Space, simd: boolean, outKeyMustBeUnit: boolean): bool
 const SUM_BLOCK = 4096;
 
 function innerLoop(fb: FnBuilder, sp: Space, dim: number, starts: number[], vector: boolean, step: (cur: number[], vector: boolean) => Ref[], unroll = 1, flush?: () => Ref[]): Ref[] {
-  const i32 = fb.bin.i32, m = fb.m;
+  const i32 = T.i32, m = fb.m;
   const n = sp.sizes[dim]!;
   const cur = sp.streams.map(() => fb.local(i32));
   const i = fb.local(i32);
@@ -168,7 +169,7 @@ export function emitLoopKernel(fb: FnBuilder, k: Extract<Kernel, { kind: "loop" 
   if (k.shape.some((d) => d === 0)) return [];
   const outDtype = k.expr.dtype;
   const sp = buildSpace(fb, k.shape, k.shape.map((_, i) => i), k.out, outDtype, k.expr, bufPtr);
-  const i32 = fb.bin.i32;
+  const i32 = T.i32;
   let curRef: number[] = sp.baseLocals;
   const ex = new ExprEmitter(fb, leavesFor(fb, sp, () => curRef));
   const outS = sp.byKey.get("out")!;
@@ -219,7 +220,7 @@ export function emitReduceKernel(fb: FnBuilder, k: Extract<Kernel, { kind: "redu
 
 /** Reduced dims innermost: each output point accumulates in registers. */
 function innerReduce(fb: FnBuilder, k: Extract<Kernel, { kind: "reduce" }>, bufPtr: BufPtr, simd: boolean): Ref[] {
-  const dtype = k.expr.dtype, m = fb.m, i32 = fb.bin.i32, v128 = fb.bin.v128;
+  const dtype = k.expr.dtype, m = fb.m, i32 = T.i32, v128 = T.v128;
   const order = [...k.shape.map((_, i) => i).filter((i) => !k.reduced[i]), ...k.shape.map((_, i) => i).filter((i) => k.reduced[i])];
   const sp = buildSpace(fb, k.shape, order, k.out, dtype, k.expr, bufPtr, k.reduced);
   const nKept = sp.groups.filter((g) => !g).length;
@@ -273,7 +274,7 @@ function innerReduce(fb: FnBuilder, k: Extract<Kernel, { kind: "reduce" }>, bufP
 
 /** Innermost dim kept: fill the output with the identity, then fold every element into it. */
 function outerReduce(fb: FnBuilder, k: Extract<Kernel, { kind: "reduce" }>, bufPtr: BufPtr, simd: boolean): Ref[] {
-  const dtype = k.expr.dtype, i32 = fb.bin.i32;
+  const dtype = k.expr.dtype, i32 = T.i32;
   const outShape = k.shape.filter((_, i) => !k.reduced[i]);
   const fill = emitLoopKernel(fb, {
     kind: "loop",
@@ -302,7 +303,7 @@ function outerReduce(fb: FnBuilder, k: Extract<Kernel, { kind: "reduce" }>, bufP
 export function emitArgReduceKernel(fb: FnBuilder, k: Extract<Kernel, { kind: "argreduce" }>, bufPtr: BufPtr): Ref[] {
   const outSize = k.shape.reduce((a, b, i) => (i === k.axis ? a : a * b), 1);
   if (outSize === 0) return [];
-  const dtype = k.expr.dtype, m = fb.m, i32 = fb.bin.i32;
+  const dtype = k.expr.dtype, m = fb.m, i32 = T.i32;
   const reduced = k.shape.map((_, i) => i === k.axis);
   const order = [...k.shape.map((_, i) => i).filter((i) => i !== k.axis), k.axis];
   // Keep the axis as its own dim even when it has size 1, so there is always a loop over it.

@@ -4,14 +4,13 @@
 
 import type { DType } from "../dtypes.js";
 import { type Expr, type View, children, elemBytes } from "../lower/ir.js";
+import { T } from "./builder.js";
 import type { FnBuilder, Ref } from "./fn.js";
 
 export interface Stream {
   key: string;
   /** Strides per loop dim: bytes for pointers, units for indices. */
   strides: number[];
-  /** The stream's value at index 0, computed once at kernel entry. */
-  base: Ref;
   kind: "ptr" | "idx";
   dtype: DType;
   /** For index streams: the value of `coeffs · idx + offset` for the inner dim coefficient. */
@@ -70,13 +69,13 @@ export function viewBase(fb: FnBuilder, v: View, dtype: DType, bufPtr: (buf: num
   let addr = m.i32.add(bufPtr(v.buf), fb.i32(v.offset * es));
   for (const d of v.dyn ?? []) {
     const start = m.i32.load(0, 4, m.i32.add(bufPtr(d.buf), fb.i32(d.offset * 4)));
-    const lo = fb.local(fb.bin.i32);
+    const lo = fb.local(T.i32);
     // clamp(start, 0, max), as XLA's dynamic_slice does
     const clamped = m.block(null, [
       fb.set(lo, start),
-      m.select(m.i32.lt_s(fb.get(lo, fb.bin.i32), fb.i32(0)), fb.i32(0),
-        m.select(m.i32.gt_s(fb.get(lo, fb.bin.i32), fb.i32(d.max)), fb.i32(d.max), fb.get(lo, fb.bin.i32))),
-    ], fb.bin.i32);
+      m.select(m.i32.lt_s(fb.get(lo, T.i32), fb.i32(0)), fb.i32(0),
+        m.select(m.i32.gt_s(fb.get(lo, T.i32), fb.i32(d.max)), fb.i32(d.max), fb.get(lo, T.i32))),
+    ], T.i32);
     addr = m.i32.add(addr, m.i32.mul(clamped, fb.i32(d.stride * es)));
   }
   return addr;
@@ -89,7 +88,7 @@ export function viewBase(fb: FnBuilder, v: View, dtype: DType, bufPtr: (buf: num
 export function loopNest(fb: FnBuilder, sizes: number[], streams: Stream[], dims: number[], starts: number[], body: (cur: number[]) => Ref[]): Ref[] {
   if (dims.length === 0) return body(starts);
   const [d, ...rest] = dims as [number, ...number[]];
-  const i32 = fb.bin.i32;
+  const i32 = T.i32;
   const cur = streams.map(() => fb.local(i32));
   const counter = fb.local(i32);
   const init = streams.map((_, s) => fb.set(cur[s]!, fb.get(starts[s]!, i32)));

@@ -1,9 +1,10 @@
 // Scalar and SIMD code for kernel expressions. Scalars: float32 as f32, int32 and bool
 // as i32 (bool is 0/1). Vectors: 4 lanes in a v128; bool lanes are 0/1, not masks.
-// Transcendentals call the AssemblyScript math library (wasm/), merged into the module.
+// Transcendentals call the AssemblyScript math library (wasm/), appended to the module.
 
 import type { DType } from "../dtypes.js";
 import { type BinaryOp, type Expr, type UnaryOp, children } from "../lower/ir.js";
+import { T, type ValType } from "./builder.js";
 import type { FnBuilder, Ref } from "./fn.js";
 
 /** Where the values of loads and indices come from: the kernel's loop state. */
@@ -13,12 +14,6 @@ export interface Leaves {
 }
 
 const MATH = new Set(["exp", "log", "log1p", "expm1", "tanh", "logistic", "sin", "cos"]);
-
-/** Internal names of the library's functions by export name, set for each module emitted. */
-let mathNames = new Map<string, string>();
-export function setMathNames(names: Map<string, string>): void {
-  mathNames = names;
-}
 
 /** Library functions an expression calls, so the module keeps only those. */
 export function mathCalls(e: Expr, out = new Set<string>()): Set<string> {
@@ -38,12 +33,8 @@ export class ExprEmitter {
   get m() {
     return this.fb.m;
   }
-  get b() {
-    return this.fb.bin;
-  }
-
-  scalarType(dtype: DType): number {
-    return dtype === "float32" ? this.b.f32 : this.b.i32;
+  scalarType(dtype: DType): ValType {
+    return dtype === "float32" ? T.f32 : T.i32;
   }
 
   constant(dtype: DType, value: number, vector: boolean): Ref {
@@ -83,14 +74,14 @@ export class ExprEmitter {
   }
 
   /** Evaluates `value` once into a fresh local, returning [set, get]. */
-  private temp(value: Ref, type: number): [Ref, () => Ref] {
+  private temp(value: Ref, type: ValType): [Ref, () => Ref] {
     const l = this.fb.local(type);
     return [this.fb.set(l, value), () => this.fb.get(l, type)];
   }
 
   /** Applies a scalar op lane by lane: for ops with no SIMD instruction. */
   private scalarize(dtypeIn: DType, dtypeOut: DType, args: Ref[], f: (xs: Ref[]) => Ref): Ref {
-    const m = this.m, v128 = this.b.v128;
+    const m = this.m, v128 = T.v128;
     const sets: Ref[] = [];
     const gets = args.map((a) => {
       const [s, g] = this.temp(a, v128);
@@ -108,10 +99,8 @@ export class ExprEmitter {
   }
 
   private callMath(name: string, args: Ref[], vector: boolean): Ref {
-    const exported = `${name}_${vector ? "f32x4" : "f32"}`;
-    const internal = mathNames.get(exported);
-    if (!internal) throw new Error(`wax backend: the math library has no ${exported}`);
-    return this.m.call(internal, args, vector ? this.b.v128 : this.b.f32);
+    // The library's export name; the encoder appends the function it names.
+    return this.m.call(`${name}_${vector ? "f32x4" : "f32"}`, args, vector ? T.v128 : T.f32);
   }
 
   unary(fn: UnaryOp, dtype: DType, x: Ref, vector: boolean): Ref {
@@ -125,7 +114,7 @@ export class ExprEmitter {
       case "abs":
         if (vector) return f ? m.f32x4.abs(x) : m.i32x4.abs(x);
         if (f) return m.f32.abs(x);
-        return this.withTemp(x, this.b.i32, (g) => m.select(m.i32.lt_s(g(), m.i32.const(0)), m.i32.sub(m.i32.const(0), g()), g()));
+        return this.withTemp(x, T.i32, (g) => m.select(m.i32.lt_s(g(), m.i32.const(0)), m.i32.sub(m.i32.const(0), g()), g()));
       case "floor":
         return vector ? m.f32x4.floor(x) : m.f32.floor(x);
       case "ceil":
@@ -141,7 +130,7 @@ export class ExprEmitter {
         return vector ? m.v128.not(x) : m.i32.xor(x, m.i32.const(-1));
       case "is_finite":
         // x - x is 0 for finite x and NaN for infinities and NaN.
-        return this.withTemp(x, vector ? this.b.v128 : this.b.f32, (g) =>
+        return this.withTemp(x, vector ? T.v128 : T.f32, (g) =>
           vector
             ? this.maskToBool(m.f32x4.eq(m.f32x4.sub(g(), g()), this.constant("float32", 0, true)))
             : m.f32.eq(m.f32.sub(g(), g()), m.f32.const(0)),
@@ -151,15 +140,15 @@ export class ExprEmitter {
     }
   }
 
-  private withTemp(x: Ref, type: number, f: (g: () => Ref) => Ref): Ref {
+  private withTemp(x: Ref, type: ValType, f: (g: () => Ref) => Ref): Ref {
     const [s, g] = this.temp(x, type);
     const body = f(g);
-    return this.m.block(null, [s, body], this.b.getExpressionType(body));
+    return this.m.block(null, [s, body], body.type);
   }
 
   private sign(dtype: DType, x: Ref, vector: boolean): Ref {
     const m = this.m;
-    const type = vector ? this.b.v128 : this.scalarType(dtype);
+    const type = vector ? T.v128 : this.scalarType(dtype);
     return this.withTemp(x, type, (g) => {
       if (dtype === "float32") {
         if (vector) {
@@ -252,7 +241,7 @@ export class ExprEmitter {
       case "ge": return m.i32.ge_s(x, y);
       case "max":
       case "min": {
-        const i32 = this.b.i32;
+        const i32 = T.i32;
         const [sx, gx] = this.temp(x, i32), [sy, gy] = this.temp(y, i32);
         const cmp = fn === "max" ? m.i32.gt_s(gx(), gy()) : m.i32.lt_s(gx(), gy());
         return m.block(null, [sx, sy, m.select(cmp, gx(), gy())], i32);
@@ -266,7 +255,7 @@ export class ExprEmitter {
 
   /** XLA's integer division: x / 0 = -1, x % 0 = x, INT_MIN / -1 = INT_MIN, never a trap. */
   private intDivRem(fn: "div" | "rem", x: Ref, y: Ref): Ref {
-    const m = this.m, i32 = this.b.i32;
+    const m = this.m, i32 = T.i32;
     const [sx, gx] = this.temp(x, i32), [sy, gy] = this.temp(y, i32);
     const zero = m.i32.eqz(gy());
     const overflow = m.i32.and(m.i32.eq(gx(), m.i32.const(-2147483648)), m.i32.eq(gy(), m.i32.const(-1)));
@@ -291,7 +280,7 @@ export class ExprEmitter {
 
   private select(e: Extract<Expr, { op: "select" }>, vector: boolean): Ref {
     const m = this.m;
-    const type = vector ? this.b.v128 : this.scalarType(e.which.dtype);
+    const type = vector ? T.v128 : this.scalarType(e.which.dtype);
     const [sw, gw] = this.temp(this.emit(e.which, vector), type);
     let acc = this.emit(e.cases[0]!, vector);
     e.cases.slice(1).forEach((c, j) => {
@@ -304,13 +293,13 @@ export class ExprEmitter {
         acc = m.select(k === 1 && e.cases.length === 2 ? gw() : m.i32.eq(gw(), m.i32.const(k)), val, acc);
       }
     });
-    return m.block(null, [sw, acc], vector ? this.b.v128 : this.scalarType(e.dtype));
+    return m.block(null, [sw, acc], vector ? T.v128 : this.scalarType(e.dtype));
   }
 
   /** x ** y by square-and-multiply, with x evaluated once. */
   private ipow(dtype: DType, x: Ref, y: number, vector: boolean): Ref {
     const m = this.m;
-    const type = vector ? this.b.v128 : this.scalarType(dtype);
+    const type = vector ? T.v128 : this.scalarType(dtype);
     const mul = (a: Ref, c: Ref): Ref => this.binary("mul", dtype, a, c, vector);
     const base = this.fb.local(type), acc = this.fb.local(type);
     const stmts: Ref[] = [this.fb.set(base, x), this.fb.set(acc, this.constant(dtype, 1, vector))];

@@ -1,25 +1,15 @@
-// The compile worker: Binaryen loads here, lazily and once (it takes a few hundred ms),
-// and turns kernel programs into wasm bytes. The main thread waits for it synchronously
-// (synckit: Atomics.wait plus a message port), so jit stays a synchronous API.
+// The compile worker: Binaryen loads here, lazily and once (about a second), for what only
+// it does: -O levels, text and validation (binaryen.ts). The main thread waits for it
+// synchronously (synckit: Atomics.wait plus a message port), so the API stays synchronous.
+// jit and eager never come here: the direct encoder serves them in the calling thread.
 
-import { readFileSync } from "node:fs";
 import { runAsWorker } from "synckit";
-import { type EmitOptions, type Emitted, type EntryProgram, emitModule } from "./emit.js";
+import { type BinaryenOptions, type BinaryenResult, runBinaryen } from "./binaryen.js";
 
 type Binaryen = typeof import("binaryen").default;
 let binaryen: Binaryen | undefined;
-let mathlib: Uint8Array | null | undefined;
 
-function loadMathlib(): Uint8Array | null {
-  try {
-    return new Uint8Array(readFileSync(new URL("../../wasm/math.wasm", import.meta.url)));
-  } catch {
-    return null;
-  }
-}
-
-runAsWorker(async (entries: EntryProgram[], opts: EmitOptions): Promise<Emitted> => {
+runAsWorker(async (bytes: Uint8Array, opts: BinaryenOptions): Promise<BinaryenResult> => {
   binaryen ??= (await import("binaryen")).default;
-  if (mathlib === undefined) mathlib = loadMathlib();
-  return emitModule(binaryen, entries, mathlib, opts);
+  return runBinaryen(binaryen, bytes, opts);
 });

@@ -58,31 +58,30 @@ function endCollective(ctx: Lowering): void {
 }
 
 /**
- * psum/pmax/pmin across devices: each device reduces every slot, in device order. One
- * equation may carry several operands (a psum of a pytree, as pmean of gradients binds);
- * each goes through the workspace in turn.
+ * psum/pmax/pmin across devices: each device reduces every slot, in device order. Each
+ * operand (psum of a pytree binds one psum of all its leaves) goes through the slots in turn.
  */
 function reduceCollective<P extends "psum" | "pmax" | "pmin">(op: "sum" | "max" | "min"): LoweringRule<P> {
   return (ctx, xs, params, outs, vs) => {
     const axes = (params as Params<"psum">).axes;
     checkAxis(ctx, op === "sum" ? "psum" : `p${op}`, axes);
-    return xs.map((x, i) => reduceOne(ctx, op, x, outs[i]!, vs[i]));
+    return xs.map((x, i) => {
+      const out = outs[i]!;
+      const { ws, slotElems } = publish(ctx, x);
+      const n = ctx.axis!.size;
+      const shape = [n, ...x.shape];
+      const reduced = shape.map((_, k) => k === 0);
+      const buf = ctx.resultBuffer(out.dtype, out.shape, vs[i]);
+      const os = stridesOf(x.shape);
+      ctx.kernels.push({
+        kind: "reduce", op, shape, reduced,
+        out: { buf, offset: 0, strides: [0, ...os] },
+        expr: { op: "load", dtype: x.dtype, view: { buf: ws, offset: 0, strides: [slotElems, ...os] } },
+      });
+      endCollective(ctx);
+      return loadOf(buf, out.shape, out.dtype);
+    });
   };
-}
-
-function reduceOne(ctx: Lowering, op: "sum" | "max" | "min", x: Lazy, out: ShapedArray, v: Var | undefined): Lazy {
-  const { ws, slotElems } = publish(ctx, x);
-  const shape = [ctx.axis!.size, ...x.shape];
-  const reduced = shape.map((_, i) => i === 0);
-  const buf = ctx.resultBuffer(out.dtype, out.shape, v);
-  const os = stridesOf(x.shape);
-  ctx.kernels.push({
-    kind: "reduce", op, shape, reduced,
-    out: { buf, offset: 0, strides: [0, ...os] },
-    expr: { op: "load", dtype: x.dtype, view: { buf: ws, offset: 0, strides: [slotElems, ...os] } },
-  });
-  endCollective(ctx);
-  return loadOf(buf, out.shape, out.dtype);
 }
 
 /** Row-major strides of `outShape` placed on the kept dims of an iteration space, 0 on reduced ones. */

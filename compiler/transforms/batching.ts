@@ -348,9 +348,10 @@ const ppermuteBatcher: BatchRule<"ppermute"> = ([x], [d], params) => one(bind1("
 export const batchingRules: RuleTable<{ [P in Primitive]: BatchRule<P> }> = {
   xla_call: xlaCallBatcher,
   xla_pmap: xlaPmapBatcher,
-  custom_jvp_call: customJvpCallBatcher,
-  custom_vjp_call_jaxpr: customVjpCallBatcher,
-  custom_lin: customLinBatcher,
+  // Wrapped: autodiff/custom.ts imports this module (a cycle), so its rules are read at call time.
+  custom_jvp_call: (vals, dims, params) => customJvpCallBatcher(vals, dims, params),
+  custom_vjp_call_jaxpr: (vals, dims, params) => customVjpCallBatcher(vals, dims, params),
+  custom_lin: (vals, dims, params) => customLinBatcher(vals, dims, params),
   ppermute: ppermuteBatcher,
   ...table<UnaryPrimitive>(UNARY_PRIMITIVES, vectorizedBatcher),
   ...table<BinaryPrimitive>(BINARY_PRIMITIVES, broadcastBatcher),
