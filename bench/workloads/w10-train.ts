@@ -273,11 +273,40 @@ function plainTrainImpl(d: TrainData): Impl {
 
 export const sizesW10 = (quick: boolean) => (quick ? [64] : [1024]);
 
+/**
+ * wax and one peer, one call each in turn, `rounds` times, so that load from other
+ * processes hits both alike (a row's libraries are timed one after another, seconds apart,
+ * and on a shared machine their medians move with the neighbours' load). Median and
+ * fastest of each.
+ */
+async function alternate(calls: (() => unknown)[], rounds: number): Promise<{ median: number; min: number }[]> {
+  const samples: number[][] = calls.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, call] of calls.entries()) {
+      const t0 = performance.now();
+      await call();
+      samples[i]!.push(performance.now() - t0);
+    }
+  }
+  return samples.map((xs) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return { median: sorted[sorted.length >> 1]!, min: sorted[0]! };
+  });
+}
+
 export async function w10Train(ctx: Context): Promise<void> {
   for (const batch of sizesW10(ctx.quick)) {
     const d = trainData(batch);
     // forward 2B(784·256 + 256·10); backward: both weight gradients and dh (no dx): 2B(784·256 + 2·256·10)
     const flops = 2 * batch * (IN * HIDDEN + HIDDEN * OUT) * 2 + 2 * batch * HIDDEN * OUT;
+    const impls = [waxTrainImpl(d), plainTrainImpl(d), jaxTrainImpl(ctx, d), await tfTrainImpl(ctx, d)];
+    // Freed after the target's own measurement (runCase frees inputs before finish).
+    const cleanups = impls.map((impl) => {
+      const c = impl.cleanup;
+      delete impl.cleanup;
+      return c;
+    });
+    const rounds = ctx.quick ? 3 : 15;
     await ctx.run({
       id: "W10",
       name: `train step: MLP 784→256→10, batch ${batch}, SGD`,
@@ -285,20 +314,29 @@ export async function w10Train(ctx: Context): Promise<void> {
       // the params (~1e-8) divided by lr is the atol's floor.
       tolerance: { rtol: 1e-3, atol: 1e-5 },
       reference: () => reference(d),
-      impls: [waxTrainImpl(d), plainTrainImpl(d), jaxTrainImpl(ctx, d), await tfTrainImpl(ctx, d)],
+      impls,
       flops,
-      finish: (row) => {
+      finish: async (row) => {
         row.note = gflopsNote(row);
-        const fastest = Math.min(...BASELINES.map((b) => row.ratios[b] ?? Infinity));
-        if (!Number.isFinite(fastest)) return;
-        // ratios are baseline ÷ wax: wax ≤ 0.8× the fastest means the smallest ratio ≥ 1.25
-        const lib = BASELINES.find((b) => row.ratios[b] === fastest)!;
-        const wax = outcome(row, "wax")!.timing!.median, theirs = outcome(row, lib)!.timing!.median;
-        row.target = {
-          text: "wax ≤ 0.8× the fastest other library",
-          value: `${formatRatio(wax / theirs)} ${lib}`,
-          met: ctx.quick ? null : wax <= 0.8 * theirs,
-        };
+        try {
+          // The target: wax against the fastest other library of this row, in alternating rounds.
+          const fastest = Math.min(...BASELINES.map((b) => row.ratios[b] ?? Infinity));
+          if (!Number.isFinite(fastest)) return;
+          const lib = BASELINES.find((b) => row.ratios[b] === fastest)!;
+          const theirs = impls.find((i) => i.lib === lib)!, wax = impls[0]!;
+          const callOf = (i: Impl) => i.call ?? i.callAsync!;
+          const [w, t] = await alternate([callOf(wax), callOf(theirs)], rounds);
+          const ratio = w!.median / t!.median;
+          const ms = (x: number) => `${x.toFixed(1)} ms`;
+          row.note += `; ${rounds} alternating rounds, median (fastest): wax ${ms(w!.median)} (${ms(w!.min)}), ${lib} ${ms(t!.median)} (${ms(t!.min)})`;
+          row.target = {
+            text: "wax ≤ 0.8× the fastest other library (alternating rounds)",
+            value: `${formatRatio(ratio)} ${lib}`,
+            met: ctx.quick ? null : ratio <= 0.8,
+          };
+        } finally {
+          cleanups.forEach((c) => c?.());
+        }
       },
     });
   }
