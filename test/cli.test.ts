@@ -236,7 +236,7 @@ Cli("jaxpr: JAX's text of each entry", async () => {
     wax("jaxpr", fixture("model.ts")),
     wax("jaxpr", out("outside/net.ts")),
   ]);
-  assert.match(ok(outside, "jaxpr of a model outside the repository").stdout, /^\{ lambda ; a:f32\[2,3\]\. let\n(.*\n)*    d:f32\[2,5\] = max c 0\.0\n  in \(d,\) \}\n$/);
+  assert.match(ok(outside, "jaxpr of a model outside the repository").stdout, /^\{ lambda ; a:f32\[2,3\]\. let\n(.*\n)*    d:f32\[2,5\] = custom_jvp_call\[\n      call_jaxpr=\{ lambda ; e:f32\[2,5\]\. let f:f32\[2,5\] = max e 0\.0 in \(f,\) \}\n(.*\n)*    \] c\n  in \(d,\) \}\n$/);
   assert.is(ok(one, "jaxpr --export predict").stdout, `${String(model.predict.jaxpr)}\n`);
   const text = ok(all, "jaxpr").stdout;
   assert.ok(text.includes(`# count\n${String(model.count.jaxpr)}\n`), text);
