@@ -56,24 +56,30 @@ function endCollective(ctx: Lowering): void {
   ctx.kernels.push({ kind: "barrier", n: ctx.axis!.size, buf: ctx.pmapBuffers().barrier });
 }
 
-/** psum/pmax/pmin across devices: each device reduces every slot, in device order. */
+/**
+ * psum/pmax/pmin across devices: each device reduces every slot, in device order. A pytree
+ * operand binds one collective with several operands; each goes through the workspace in turn.
+ */
 function reduceCollective<P extends "psum" | "pmax" | "pmin">(op: "sum" | "max" | "min"): LoweringRule<P> {
-  return (ctx, [x], params, [out], [v]) => {
+  return (ctx, xs, params, outs, vs) => {
     const axes = (params as Params<"psum">).axes;
     checkAxis(ctx, op === "sum" ? "psum" : `p${op}`, axes);
-    const { ws, slotElems } = publish(ctx, x!);
-    const n = ctx.axis!.size;
-    const shape = [n, ...x!.shape];
-    const reduced = shape.map((_, i) => i === 0);
-    const buf = ctx.resultBuffer(out!.dtype, out!.shape, v);
-    const os = stridesOf(x!.shape);
-    ctx.kernels.push({
-      kind: "reduce", op, shape, reduced,
-      out: { buf, offset: 0, strides: [0, ...os] },
-      expr: { op: "load", dtype: x!.dtype, view: { buf: ws, offset: 0, strides: [slotElems, ...os] } },
+    return xs.map((x, i) => {
+      const out = outs[i]!;
+      const { ws, slotElems } = publish(ctx, x);
+      const n = ctx.axis!.size;
+      const shape = [n, ...x.shape];
+      const reduced = shape.map((_, k) => k === 0);
+      const buf = ctx.resultBuffer(out.dtype, out.shape, vs[i]);
+      const os = stridesOf(x.shape);
+      ctx.kernels.push({
+        kind: "reduce", op, shape, reduced,
+        out: { buf, offset: 0, strides: [0, ...os] },
+        expr: { op: "load", dtype: x.dtype, view: { buf: ws, offset: 0, strides: [slotElems, ...os] } },
+      });
+      endCollective(ctx);
+      return loadOf(buf, out.shape, out.dtype);
     });
-    endCollective(ctx);
-    return [loadOf(buf, out!.shape, out!.dtype)];
   };
 }
 
