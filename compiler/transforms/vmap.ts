@@ -15,7 +15,7 @@ import { ShapedArray, normalizeAxis, pyTuple } from "../shape.js";
 import { type TreeDef, broadcastPrefix, treeDefString, treeFlatten, treeUnflatten } from "../tree.js";
 import {
   type BatchDim, type BatchRule, type CollectivePrimitive, type CollectiveRule, batchingRules, broadcastAxis,
-  collectiveRules, moveBatchAxis,
+  collectiveRules, jaxprUsesAxis, moveBatchAxis,
 } from "./batching.js";
 
 /** JAX raises ValueError for a bad vmap spec or inconsistent sizes; JS has none, so ours is named the same. */
@@ -54,6 +54,15 @@ export class BatchTrace extends Trace {
     return new BatchTracer(this, x, null);
   }
 
+  /** A jit or pmap call whose body has a collective over this axis. */
+  private callUsesAxis<P extends Primitive>(prim: P, params: Params<P>): boolean {
+    const name = this.frame.axisName;
+    if (name === null) return false;
+    if (prim === "xla_call") return jaxprUsesAxis((params as Params<"xla_call">).call_jaxpr, name);
+    if (prim === "xla_pmap") return jaxprUsesAxis((params as Params<"xla_pmap">).call_jaxpr, name) && (params as Params<"xla_pmap">).axis_name !== name;
+    return false;
+  }
+
   processPrimitive<P extends Primitive>(prim: P, tracers: Array[], params: Params<P>): Array[] {
     const ts = tracers as BatchTracer[];
     const vals = ts.map((t) => t.val), dims = ts.map((t) => t.batchDim);
@@ -61,10 +70,10 @@ export class BatchTrace extends Trace {
     if (usedAxisNames(prim, params).some((n) => lookupAxis(n) === this.main)) {
       const rule = collectiveRules[prim as CollectivePrimitive] as unknown as CollectiveRule<CollectivePrimitive>;
       [outs, outDims] = rule(this.frame, vals, dims, params as Params<CollectivePrimitive>);
-    } else if (dims.every((d) => d === null)) {
+    } else if (dims.every((d) => d === null) && !this.callUsesAxis(prim, params)) {
       return bind(prim, vals, params);
     } else {
-      [outs, outDims] = (batchingRules[prim] as BatchRule<P>)(vals, dims, params);
+      [outs, outDims] = (batchingRules[prim] as BatchRule<P>)(vals, dims, params, this.frame);
     }
     return outs.map((v, i) => new BatchTracer(this, v, outDims[i]!));
   }
