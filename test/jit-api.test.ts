@@ -1,5 +1,5 @@
-// jit's options as JAX takes them (staticArgnums as an int or a list, negative positions,
-// donateArgnums), checked options, and JAX's trace caching: a jitted function is traced
+// jit's options as JAX takes them (staticArgnums as an int or a list, negative positions),
+// checked options, and JAX's trace caching: a jitted function is traced
 // once per argument signature, whether it is called on arrays or inside another trace
 // (JAX's own tests count traces the same way).
 
@@ -29,19 +29,9 @@ test("jit's and makeJaxpr's options are checked, naming what is wrong", () => {
   expectError(() => anyJit(f, { staticArgnames: ["k"] }), "unexpected option 'staticArgnames'", TypeError);
   expectError(() => anyJit(f, { static_argnums: 0 }), "unexpected option 'static_argnums'", TypeError);
   expectError(() => anyJit(f, 1), "expected an options object", TypeError);
-  expectError(() => anyJit(f, { donateArgnums: {} }), "donateArgnums must be an int or a list of ints", TypeError);
   expectError(() => (makeJaxpr as unknown as (fn: unknown, o: unknown) => unknown)(f, { staticArgnums: "0" }), "staticArgnums must be an int", TypeError);
   expectError(() => jit(f, { staticArgnums: 3 })(np.ones([1])), "staticArgnums 3 is out of range for 1 arguments", RangeError);
   expectError(() => jit(f, { staticArgnums: -2 })(np.ones([1])), "staticArgnums -2 is out of range", RangeError);
-});
-
-test("donateArgnums is accepted and shows in the traced call's donated_invars, as JAX prints it", () => {
-  const f = jit((a: WaxArray, k: number, b: WaxArray) => a.mul(k).add(b), { staticArgnums: 1, donateArgnums: 0 });
-  expectArray(f(np.ones([2]), 3, np.ones([2])) as WaxArray, [4, 4]);
-  const text = String(makeJaxpr((x: WaxArray, y: WaxArray) => f(x, 2, y))(np.ones([2]), np.ones([2])));
-  assert.ok(text.includes("donated_invars=(True, False)"), text);
-  const plain = String(makeJaxpr((x: WaxArray) => jit((a: WaxArray) => a.mul(2))(x))(np.ones([2])));
-  assert.not.ok(plain.includes("donated_invars"), plain);
 });
 
 test("a jitted function called inside another trace is traced once per signature", () => {

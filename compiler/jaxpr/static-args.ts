@@ -3,7 +3,6 @@
 // negative positions count from the end of each call's arguments.
 
 import { describe } from "../core/scalar.js";
-import { treeFlatten } from "../tree.js";
 
 /** Checks an argnums option (an int or a list of ints) and returns it as a list. */
 export function checkArgnums(value: unknown, option: string, where: string): number[] {
@@ -52,11 +51,6 @@ export function resolveArgnums(argnums: readonly number[], nargs: number, option
     out.add(k);
   }
   return out;
-}
-
-/** One flag per leaf of the traced arguments: whether its argument position is in `donated`. */
-export function donatedLeaves(args: unknown[], statics: ReadonlySet<number>, donated: ReadonlySet<number>): boolean[] {
-  return args.flatMap((a, i) => (statics.has(i) ? [] : treeFlatten(a)[0].map(() => donated.has(i))));
 }
 
 /** Splits a call's arguments into traced and static ones. */

@@ -8,7 +8,7 @@ import { activeMains, axisFrameOf, bind, isTracing } from "../core/trace.js";
 import type { EmitOptions } from "../backend/emit.js";
 import { buildModule, type ModuleOptions } from "../aot/module.js";
 import { type ClosedJaxpr, convertConstvarsToInvars } from "../jaxpr/jaxpr.js";
-import { checkArgnums, checkOptions, donatedLeaves, resolveArgnums, splitStatic } from "../jaxpr/static-args.js";
+import { checkArgnums, checkOptions, splitStatic } from "../jaxpr/static-args.js";
 import { type TracedFunction, leafAval, traceToJaxpr } from "../jaxpr/trace.js";
 import { lowerJaxpr } from "../lower/lower.js";
 import type { Program } from "../lower/ir.js";
@@ -20,12 +20,10 @@ import type { Executable } from "./executable.js";
 export interface JitOptions {
   /** Positions of arguments that are not traced (an int or a list; negative counts from the end): their values are part of the cache key. */
   staticArgnums?: number | number[];
-  /**
-   * Positions of arguments whose buffers the caller gives up. As on JAX's CPU backend this
-   * changes nothing at run time; it is recorded in the traced `xla_call` (`donated_invars`).
-   */
-  donateArgnums?: number | number[];
 }
+
+/** The options jit knows; any other key in its options object is an error naming it. */
+const JIT_OPTIONS = ["staticArgnums"] as const satisfies readonly (keyof JitOptions)[];
 
 interface CacheEntry {
   exe: Runnable;
@@ -100,9 +98,8 @@ function functionName(fn: Function): string {
 /** JAX's jit: `jit(fn, { staticArgnums })`. */
 export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions = {}): Jitted<F> {
   if (typeof fn !== "function") throw new TypeError(`jit: expected a function, got ${describe(fn)}`);
-  checkOptions(opts, ["staticArgnums", "donateArgnums"], "jit()");
+  checkOptions(opts, JIT_OPTIONS, "jit()");
   const argnums = checkArgnums(opts.staticArgnums, "staticArgnums", "jit");
-  const donateArgnums = checkArgnums(opts.donateArgnums, "donateArgnums", "jit");
   const hasStatics = argnums.length > 0;
   const name = functionName(fn);
   const cache = new Map<string, CacheEntry>();
@@ -130,9 +127,7 @@ export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions =
   const traced = (args: unknown[]): unknown => {
     const { t, callJaxpr, leaves } = traceOf(args);
     const operands = [...t.jaxpr.consts, ...leaves.map((l) => asArray(l as never, `${name} argument`))];
-    const donated = donateArgnums.length === 0 ? leaves.map(() => false)
-      : donatedLeaves(args, resolveArgnums(argnums, args.length, "staticArgnums", `jit ${name}`), resolveArgnums(donateArgnums, args.length, "donateArgnums", `jit ${name}`));
-    const outs = bind("xla_call", operands, { call_jaxpr: callJaxpr, name, donated_invars: [...t.jaxpr.consts.map(() => false), ...donated] });
+    const outs = bind("xla_call", operands, { call_jaxpr: callJaxpr, name, donated_invars: operands.map(() => false) });
     return treeUnflatten(t.outTree, outs);
   };
 
