@@ -6,7 +6,7 @@ import { asArray, scalarArray } from "../core/scalar.js";
 import { bind1 } from "../core/trace.js";
 import { type DType, checkDType } from "../dtypes.js";
 import type { BinaryPrimitive, DimensionNumbers, UnaryPrimitive } from "../primitives/params.js";
-import { checkShape, normalizeAxes, pyTuple } from "../shape.js";
+import { axisList, checkShape, normalizeAxes, pyTuple } from "../shape.js";
 
 /** JS scalars among the operands take the dtype of the first Array operand. */
 function operands(xs: ArrayLike[], where: string): Array[] {
@@ -118,6 +118,7 @@ export function squeeze(x: ArrayLike, dimensions: readonly number[]): Array {
 /** lax.expand_dims: inserts size-1 dimensions, as a broadcast_in_dim like JAX. */
 export function expandDims(x: ArrayLike, dimensions: readonly number[]): Array {
   const a = asArray(x, "expandDims");
+  dimensions = axisList(dimensions, "expandDims dimensions");
   const outNdim = a.ndim + dimensions.length;
   const dims = normalizeAxes(dimensions, outNdim, "expandDims dimensions");
   const shape: number[] = [];
