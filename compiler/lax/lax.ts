@@ -7,6 +7,7 @@ import { bind1 } from "../core/trace.js";
 import { type DType, checkDType } from "../dtypes.js";
 import type { BinaryPrimitive, DimensionNumbers, UnaryPrimitive } from "../primitives/params.js";
 import { axisList, checkShape, normalizeAxes, pyTuple } from "../shape.js";
+import { treeFlatten, treeUnflatten } from "../tree.js";
 
 /** JS scalars among the operands take the dtype of the first Array operand. */
 function operands(xs: ArrayLike[], where: string): Array[] {
@@ -230,8 +231,18 @@ export function full(shape: readonly number[], fillValue: ArrayLike, dtype?: DTy
   return broadcastInDim(c, s, []);
 }
 
-/** Binds stop_gradient on floats only; other dtypes have no gradient to stop (as in JAX). */
-export function stopGradient(x: ArrayLike): Array {
-  const a = asArray(x, "stopGradient");
-  return a.dtype === "float32" ? bind1("stop_gradient", [a], {}) : a;
+/** A pytree with every number, boolean and Array leaf an Array. */
+export type Leaves<T> = T extends ArrayLike ? Array : T extends null | undefined ? T : { [K in keyof T]: Leaves<T[K]> };
+
+/**
+ * Binds stop_gradient on floats only; other dtypes have no gradient to stop (as in JAX).
+ * Like JAX's, it maps over a pytree: each leaf is stopped, the structure kept.
+ */
+export function stopGradient<T>(x: T): Leaves<T>;
+export function stopGradient(x: unknown): unknown {
+  const [leaves, tree] = treeFlatten(x);
+  return treeUnflatten(tree, leaves.map((l, i) => {
+    const a = asArray(l as ArrayLike, leaves.length === 1 && tree.kind === "leaf" ? "stopGradient" : `stopGradient leaf ${i}`);
+    return a.dtype === "float32" ? bind1("stop_gradient", [a], {}) : a;
+  }));
 }
