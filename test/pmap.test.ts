@@ -162,6 +162,9 @@ test("makeJaxpr shows an xla_pmap equation as JAX 0.4.1 prints it", () => {
 });
 
 test("errors: too many devices, inconsistent sizes, unbound axis names, collectives outside any map", () => {
+  expectError(() => pmap((v: WaxArray) => v, "i", { inAxes: true }), "pmap in_axes must be an int, None, or (nested) container with those types as leaves, but got True.", TypeError);
+  expectError(() => pmap((v: WaxArray) => v, "i", { inAxes: [{ a: false }] }), "pmap in_axes must be an int, None, or (nested) container with those types as leaves, but got ({'a': False},).", TypeError);
+  expectError(() => pmap((v: WaxArray) => v, "i", { outAxes: "0" }), "pmap out_axes must be an int, None, or (nested) container with those types as leaves, but got '0'.", TypeError);
   const many = deviceCount() + 1;
   expectError(
     () => pmap((v: WaxArray) => v, "i")(np.zeros([many, 2])),

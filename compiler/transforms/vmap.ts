@@ -3,7 +3,7 @@
 // batching rule. Because it is an ordinary trace, nested vmaps, makeJaxpr(vmap(f)) and
 // vmap of evalJaxpr compose with no special cases.
 
-import type { Array, ConcreteArray } from "../core/array.js";
+import { Array, type ArrayLike, type ConcreteArray } from "../core/array.js";
 import { evalJaxpr } from "../jaxpr/jaxpr.js";
 import { setPmapReference } from "../primitives/impl.js";
 import { asArray } from "../core/scalar.js";
@@ -131,8 +131,8 @@ export function vmap<F extends (...args: any[]) => any>(
       const outSpecs = flattenAxes("vmap out_axes", outAxes, out, outTree);
       const paths = leafPaths(outTree);
       const results = outLeaves.map((o, i) => {
-        const t = fullRaise(trace, asArray(o as never, `vmap output leaf ${i}`)) as BatchTracer;
-        return matchAxis(t.val, t.batchDim, outSpecs[i]!, size, paths[i]!);
+        const t = fullRaise(trace, asArray(checkOutput(o), `vmap output leaf ${i}`)) as BatchTracer;
+        return matchAxis(t.val, t.batchDim, outSpecs[i]!, size, paths[i]!, axisName);
       });
       return treeUnflatten(outTree, results);
     });
@@ -152,9 +152,10 @@ function mappedAxis(x: Array, spec: number): number {
 }
 
 /** Moves (or broadcasts) a result's batch dim to where out_axes asks (JAX's matchaxis). */
-function matchAxis(x: Array, src: BatchDim, dst: number | null, size: number, path: string): Array {
+function matchAxis(x: Array, src: BatchDim, dst: number | null, size: number, path: string, axisName: string | null): Array {
   if (src === null && dst === null) return x;
   if (dst === null) {
+    if (axisName !== null) throw new ValueError(`vmap has mapped output (axis_name=${axisName}) but out_axes is None`);
     throw new ValueError(`at vmap out_axes${path}, got axis spec None but output was batched on axis ${src}`);
   }
   const ndim = src === null ? x.ndim + 1 : x.ndim;
@@ -176,16 +177,30 @@ function specRepr(spec: unknown): string {
   if (typeof spec === "object") {
     return `{${Object.keys(spec).map((k) => `'${k}': ${specRepr((spec as Record<string, unknown>)[k])}`).join(", ")}}`;
   }
+  if (typeof spec === "boolean") return spec ? "True" : "False";
+  if (typeof spec === "string") return `'${spec}'`;
   return String(spec);
 }
 
-function checkSpecLeaves(spec: AxisSpec, what: "in_axes" | "out_axes"): void {
+/** JAX's check that every leaf of an in_axes/out_axes spec is an int (or None). */
+export function checkSpecLeaves(spec: unknown, what: "in_axes" | "out_axes", transform: "vmap" | "pmap" = "vmap"): void {
   const [leaves] = treeFlatten(spec);
   if (!leaves.every((l) => Number.isInteger(l))) {
     throw new TypeError(
-      `vmap ${what} must be an int, None, or (nested) container with those types as leaves, but got ${specRepr(spec)}.`,
+      `${transform} ${what} must be an int, None, or (nested) container with those types as leaves, but got ${specRepr(spec)}.`,
     );
   }
+}
+
+/** An output leaf must be an array or a scalar: JAX's message otherwise. */
+function checkOutput(x: unknown): ArrayLike {
+  if (x instanceof Array || typeof x === "number" || typeof x === "boolean") return x;
+  const type = x === null ? "null" : typeof x === "object" ? (x.constructor?.name ?? "Object") : typeof x;
+  let shown: string;
+  if (typeof x === "function") shown = `<function ${x.name || "<lambda>"}>`;
+  else if (typeof x === "string") shown = `'${x}'`;
+  else shown = String(x);
+  throw new TypeError(`Output from batched function ${shown} with type ${type} is not a valid JAX type`);
 }
 
 /** One axis (or null) per leaf of `value`, from a spec that is a prefix of its structure. */
