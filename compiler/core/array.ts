@@ -5,6 +5,7 @@ import { release, track } from "../../runtime/lifetime.js";
 import { waxMemory } from "../../runtime/memory.js";
 import type { DType, TypedArray } from "../dtypes.js";
 import { type Shape, ShapedArray, stridesOf } from "../shape.js";
+import { formatArray } from "./format.js";
 import type { ArrayMethods } from "./methods.js";
 
 /** A value that numpy-style functions accept: an Array or a JS scalar (weakly typed). */
@@ -244,17 +245,12 @@ export class ConcreteArray extends Array {
 
   override toString(): string {
     if (this.isDisposed) return `Array(<disposed> ${this.aval.strShort()})`;
-    return `Array(${formatList(this.toList())}, dtype=${this.dtype})`;
+    return formatArray(this.buffer, this.shape, this.dtype, this.weakType);
   }
 
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
-}
-
-function formatList(v: unknown): string {
-  if (globalThis.Array.isArray(v)) return `[${v.map(formatList).join(", ")}]`;
-  return typeof v === "boolean" ? (v ? "True" : "False") : String(v);
 }
 
 
