@@ -5,7 +5,7 @@
 import { Array, ConcreteArray } from "../core/array.js";
 import { asArray, describe } from "../core/scalar.js";
 import { MainTrace, Trace, Tracer, abstractEval, fullRaise, withDynamic, withMain } from "../core/trace.js";
-import { checkDType, scalarType, type DType } from "../dtypes.js";
+import { checkDType, scalarType, type DType, type DTypeLike } from "../dtypes.js";
 import { evalPrimitive } from "../primitives/impl.js";
 import type { Params, Primitive } from "../primitives/params.js";
 import { ShapedArray, checkShape, type Shape } from "../shape.js";
@@ -17,7 +17,7 @@ import { type Atom, ClosedJaxpr, DropVar, Jaxpr, type JaxprEqn, Literal, Var } f
 export class ShapeDtypeStruct {
   readonly shape: Shape;
   readonly dtype: DType;
-  constructor(shape: readonly number[], dtype: DType = "float32", readonly weakType = false) {
+  constructor(shape: readonly number[], dtype: DTypeLike = "float32", readonly weakType = false) {
     this.shape = checkShape(shape, "ShapeDtypeStruct");
     this.dtype = checkDType(dtype, "ShapeDtypeStruct");
   }
