@@ -1,5 +1,5 @@
 // npm run fuzz -- --seed N --count M: a long sweep of seeded random programs (see
-// test/random-programs.ts), each run on the reference interpreter, as eager wasm kernels
+// test/fuzz/), each run on the reference interpreter, as eager wasm kernels
 // and under jit. Prints progress, and for every disagreement a shrunk reproduction (the
 // program, its inputs, expected vs got, its jaxpr). Exits 1 if any program disagreed.
 //
@@ -15,7 +15,7 @@
 
 import {
   type Program, checkProgram, describeProgram, formatReproduction, generateProgram, limits, shrinkProgram,
-} from "../test/random-programs.js";
+} from "../test/fuzz/index.js";
 
 function option(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
