@@ -19,7 +19,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
-  ShapeDtypeStruct, deviceCount, jit, lax, makeJaxpr, numpy as np, pmap, vmap, withEagerBackend,
+  ShapeDtypeStruct, customJvp, customVjp, deviceCount, jit, lax, linearize, makeJaxpr, numpy as np, pmap, vmap,
+  withEagerBackend,
 } from "../compiler/index.js";
 import type { Array as WaxArray, DType } from "../compiler/index.js";
 import { ALL_PRIMITIVES, BINARY_PRIMITIVES, UNARY_PRIMITIVES } from "../compiler/primitives/params.js";
@@ -787,6 +788,27 @@ test("arrays over the copy threshold (resident in the shared memory) agree too",
   check("large", f, [x, y], (w, k) => (k === 1 ? { kind: "ulps", ulps: 1 } : EXACT));
   const i = randomArray(rng, [20000], "int32", "wide");
   check("large int", (a) => [lax.add(a!, 1), lax.reduceSum(a!, [0]), lax.rev(a!, [0])], [i]);
+});
+
+// ---- custom derivatives: the primal function runs as a whole, eagerly and under jit ---------
+
+test("custom_jvp_call and custom_vjp_call_jaxpr agree with the reference; custom_lin cannot run forward", () => {
+  const rng = new Rng(41);
+  const body = (x: WaxArray) => np.log1p(np.exp(lax.neg(x)));
+  const fj = customJvp(body).defjvp(([x], [t]) => [body(x), np.multiply(t, lax.neg(lax.logistic(lax.neg(x))))]);
+  const fv = customVjp(body).defvjp((x) => [body(x), x], (x, g) => [np.multiply(g, lax.neg(lax.logistic(lax.neg(x))))]);
+  for (const shape of [[], [5], [2, 3, 7]]) {
+    const x = randomArray(rng, shape, "float32");
+    const tol = (w: WaxArray): Tolerance => ({ kind: "abs", bound: Array.from(w.data(), (v) => 4e-6 * Math.max(1, Math.abs(v))) });
+    check(`custom_jvp ${shape}`, (a) => [fj(a!) as WaxArray], [x], tol);
+    check(`custom_vjp ${shape}`, (a) => [fv(a!) as WaxArray], [x], tol);
+  }
+  covered.add("custom_jvp_call").add("custom_vjp_call_jaxpr");
+  const [, fJvp] = linearize(fv, np.array([1, 2], { dtype: "float32" }));
+  for (const run of [() => fJvp(np.ones([2])), () => jit(fJvp)(np.ones([2]))]) {
+    assert.throws(run, /can't apply forward-mode autodiff \(jvp\) to a custom_vjp function/);
+  }
+  covered.add("custom_lin");
 });
 
 // ---- every primitive was covered ------------------------------------------------------------

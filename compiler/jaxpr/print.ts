@@ -71,6 +71,7 @@ export function paramText(v: unknown, nested = false): string {
   if (typeof v === "boolean") return v ? "True" : "False";
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : pyFloatRepr(v);
   if (typeof v === "string") return nested ? `'${v}'` : v;
+  if (typeof v === "function") return `<function ${v.name || "<lambda>"}>`;
   if (Array.isArray(v)) {
     const items = v.map((x) => paramText(x, true));
     return items.length === 1 ? `(${items[0]},)` : `(${items.join(", ")})`;

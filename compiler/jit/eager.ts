@@ -21,9 +21,10 @@ function singleEqn<P extends Primitive>(prim: P, avals: ShapedArray[], params: P
 
 export const executeEagerly: EagerExecutor = (prim, args, params) => {
   if (prim === "xla_pmap") return runPmap(args, params as Params<"xla_pmap">);
-  if (prim === "xla_call") {
-    // A jitted function applied to concrete arrays: compile its whole jaxpr once.
-    const jaxpr = (params as Params<"xla_call">).call_jaxpr;
+  if (prim === "xla_call" || prim === "custom_jvp_call" || prim === "custom_vjp_call_jaxpr") {
+    // A jitted (or custom-derivative) function applied to concrete arrays: compile its whole jaxpr once.
+    const p = params as Partial<Params<"xla_call"> & Params<"custom_vjp_call_jaxpr">>;
+    const jaxpr = (p.call_jaxpr ?? p.fun_jaxpr)!;
     let exe = callCache.get(jaxpr);
     if (!exe) {
       exe = compileOrInterpret(jaxpr, []);

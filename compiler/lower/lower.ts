@@ -12,6 +12,7 @@ import { type ShapedArray, sizeOf, stridesOf } from "../shape.js";
 import { type Lazy, asView, contiguousLoad, exprCost, isContiguous, reshapeOnes } from "./expr.js";
 import { type BufferDecl, type Expr, type Kernel, type Program, type View, elemBytes } from "./ir.js";
 import { loweringRules } from "./rules.js";
+import { dce } from "../jaxpr/dce.js";
 
 /** Recomputing more than this at a second use costs more than a store and a load. */
 const SHARE_COST = 2;
@@ -114,6 +115,7 @@ function hasIndex(e: Expr): boolean {
 
 /** Lowers a jaxpr (constvars first as const buffers, then invars as inputs) to a program. */
 export function lowerJaxpr(jaxpr: Jaxpr, axis?: { name: string; size: number }): Program {
+  jaxpr = dce(jaxpr);
   const ctx = new Lowering(axis ? { ...axis, slotBytes: collectiveSlotBytes(jaxpr) } : undefined);
   const env = new Map<Var, Lazy>();
   jaxpr.constvars.forEach((v, i) => {
@@ -161,7 +163,8 @@ function collectiveSlotBytes(jaxpr: Jaxpr): number {
     if (COLLECTIVES.has(e.primitive)) {
       for (const a of e.inputs) max = Math.max(max, Math.ceil((a.aval.size * elemBytes(a.aval.dtype)) / 16) * 16);
     }
-    if (e.primitive === "xla_call") max = Math.max(max, collectiveSlotBytes((e.params as Params<"xla_call">).call_jaxpr));
+    const called = calledJaxpr(e);
+    if (called) max = Math.max(max, collectiveSlotBytes(called));
   }
   return max;
 }
@@ -206,3 +209,17 @@ export type LoweringRule<P extends Primitive> = (
   outAvals: ShapedArray[],
   outVars: (Var | undefined)[],
 ) => Lazy[];
+
+/** The jaxpr an inlined call equation runs (jitted calls and custom-derivative functions). */
+function calledJaxpr(e: Jaxpr["eqns"][number]): Jaxpr | null {
+  switch (e.primitive) {
+    case "xla_call":
+      return (e.params as Params<"xla_call">).call_jaxpr;
+    case "custom_jvp_call":
+      return (e.params as Params<"custom_jvp_call">).call_jaxpr;
+    case "custom_vjp_call_jaxpr":
+      return (e.params as Params<"custom_vjp_call_jaxpr">).fun_jaxpr;
+    default:
+      return null;
+  }
+}

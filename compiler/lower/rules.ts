@@ -4,7 +4,8 @@ import {
   BINARY_PRIMITIVES, UNARY_PRIMITIVES, type BinaryPrimitive, type Params, type Primitive, type RuleTable,
   type UnaryPrimitive,
 } from "../primitives/params.js";
-import { Literal, type Var } from "../jaxpr/jaxpr.js";
+import { type Jaxpr, Literal, type Var } from "../jaxpr/jaxpr.js";
+import { dce } from "../jaxpr/dce.js";
 import { type ShapedArray, stridesOf } from "../shape.js";
 import {
   type Lazy, asView, broadcastInDimLazy, broadcastTo, reshapeOnes, revLazy, sliceLazy, transposeLazy,
@@ -318,11 +319,11 @@ export const loweringRules: Rules = {
   dot_general: dotGeneral,
 
   // A nested jit is inlined: its equations fuse with the caller's.
-  xla_call: (ctx, xs, { call_jaxpr }) => {
-    const env = new Map<Var, Lazy>();
-    call_jaxpr.invars.forEach((v, i) => env.set(v, xs[i]!));
-    lowerEqns(ctx, call_jaxpr, env);
-    return call_jaxpr.outs.map((o) => (o instanceof Literal ? literalLazy(o) : env.get(o)!));
+  xla_call: (ctx, xs, { call_jaxpr }) => inlineCall(ctx, call_jaxpr, xs),
+  custom_jvp_call: (ctx, xs, { call_jaxpr }) => inlineCall(ctx, call_jaxpr, xs),
+  custom_vjp_call_jaxpr: (ctx, xs, { fun_jaxpr }) => inlineCall(ctx, fun_jaxpr, xs),
+  custom_lin: () => {
+    throw new LoweringError("can't apply forward-mode autodiff (jvp) to a custom_vjp function.");
   },
 
   iota: (_ctx, _xs, { dtype, shape, dimension }) => {
@@ -331,3 +332,12 @@ export const loweringRules: Rules = {
     return [{ shape: [...shape], dtype, expr: dtype === "int32" ? idx : { op: "convert", dtype, x: idx } }];
   },
 };
+
+/** A called jaxpr lowers in place: its equations join the caller's, so they fuse with it. */
+function inlineCall(ctx: Lowering, called: Jaxpr, xs: Lazy[]): Lazy[] {
+  const jaxpr = dce(called);
+  const env = new Map<Var, Lazy>();
+  jaxpr.invars.forEach((v, i) => env.set(v, xs[i]!));
+  lowerEqns(ctx, jaxpr, env);
+  return jaxpr.outs.map((o) => (o instanceof Literal ? literalLazy(o) : env.get(o)!));
+}

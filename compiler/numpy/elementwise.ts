@@ -127,6 +127,30 @@ export const isfinite = (x: ArrayLike): Array => {
   return a.dtype === "float32" ? lax.isFinite(a) : lax.full(a.shape, true, "bool");
 };
 
+export const isnan = (x: ArrayLike): Array => {
+  const a = asArray(x, "isnan");
+  return a.dtype === "float32" ? lax.ne(a, a) : lax.full(a.shape, false, "bool");
+};
+export const isinf = (x: ArrayLike): Array => {
+  const a = asArray(x, "isinf");
+  return a.dtype === "float32" ? lax.eq(lax.abs(a), Infinity) : lax.full(a.shape, false, "bool");
+};
+
+/** np.round: to the nearest integer (times 10^-decimals), halves to even, as numpy and JAX. */
+export const round = (x: ArrayLike, decimals = 0): Array => {
+  const a = asArray(x, "round");
+  if (a.dtype !== "float32") return a;
+  if (!Number.isInteger(decimals)) throw new TypeError(`round: decimals must be an integer, got ${decimals}`);
+  const scale = 10 ** decimals;
+  const v = decimals === 0 ? a : lax.mul(a, scale);
+  const r = lax.floor(v), frac = lax.sub(v, r);
+  const odd = lax.ne(lax.sub(r, lax.mul(lax.floor(lax.mul(r, 0.5)), 2)), 0);
+  const up = lax.bitwiseOr(lax.gt(frac, 0.5), lax.bitwiseAnd(lax.eq(frac, 0.5), odd));
+  const rounded = lax.select(up, lax.add(r, 1), r);
+  return decimals === 0 ? rounded : lax.div(rounded, scale);
+};
+export const around = round;
+
 function toBool(x: ArrayLike, where: string): Array {
   const a = asArray(x, where);
   return a.dtype === "bool" ? a : lax.ne(a, 0);

@@ -1,14 +1,24 @@
 // jax.nn: activations and normalisers written as JAX writes them.
 
 import type { Array, ArrayLike } from "../core/array.js";
+import { asArray } from "../core/scalar.js";
+import { customJvp } from "../autodiff/custom.js";
 import * as lax from "../lax/lax.js";
 import { normalizeAxis } from "../shape.js";
 import { exp, isfinite, maximum, subtract } from "./elementwise.js";
 import { promoteArgsInexact, reductionAxes } from "./promote.js";
 import { max, sum } from "./reductions.js";
 
-export function relu(x: ArrayLike): Array {
+/**
+ * As JAX's, a function with a custom JVP: its derivative at 0 is 0 (the max rule alone
+ * would split the tie and give 1/2).
+ */
+const reluWithJvp = customJvp(function relu(x: Array): Array {
   return maximum(x, 0);
+}).defjvp(([x], [t]) => [reluWithJvp(x), lax.select(lax.gt(x, 0), t, lax.full(t.shape, 0, t.dtype))]);
+
+export function relu(x: ArrayLike): Array {
+  return reluWithJvp(asArray(x, "relu"));
 }
 
 export function sigmoid(x: ArrayLike): Array {

@@ -382,6 +382,10 @@ export const abstractEvalRules: Rules = {
     });
   },
 
+  custom_jvp_call: (avals, { call_jaxpr }) => checkCall("custom_jvp_call", call_jaxpr, avals),
+  custom_vjp_call_jaxpr: (avals, { fun_jaxpr }) => checkCall("custom_vjp_call_jaxpr", fun_jaxpr, avals),
+  custom_lin: (_avals, { out_avals }) => [...out_avals],
+
   xla_call(avals, { call_jaxpr, name }) {
     const want = call_jaxpr.inAvals;
     if (avals.length !== want.length || avals.some((a, i) => a.dtype !== want[i]!.dtype || a.shape.join() !== want[i]!.shape.join())) {
@@ -392,3 +396,12 @@ export const abstractEvalRules: Rules = {
     return call_jaxpr.outAvals;
   },
 };
+
+/** The output types of a call of `jaxpr`, after checking the operands match its inputs. */
+function checkCall(prim: string, jaxpr: { inAvals: ShapedArray[]; outAvals: ShapedArray[] }, avals: ShapedArray[]): ShapedArray[] {
+  const want = jaxpr.inAvals;
+  if (avals.length !== want.length || avals.some((a, i) => a.dtype !== want[i]!.dtype || a.shape.join() !== want[i]!.shape.join())) {
+    throw new TypeError(`${prim}: called with ${avals.map((a) => a.strShort()).join(", ")} but traced for ${want.map((a) => a.strShort()).join(", ")}`);
+  }
+  return jaxpr.outAvals;
+}

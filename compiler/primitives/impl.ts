@@ -374,6 +374,11 @@ export const implRules: Rules = {
   dot_general: dotGeneralImpl,
 
   xla_call: (args, { call_jaxpr }) => evalJaxpr(call_jaxpr, [], args) as ConcreteArray[],
+  custom_jvp_call: (args, { call_jaxpr }) => evalJaxpr(call_jaxpr, [], args) as ConcreteArray[],
+  custom_vjp_call_jaxpr: (args, { fun_jaxpr }) => evalJaxpr(fun_jaxpr, [], args) as ConcreteArray[],
+  custom_lin: () => {
+    throw new TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp function.");
+  },
   ppermute: unbound("ppermute"),
   // pmap means the same as vmap with the axis named: the reference runs it that way.
   xla_pmap: (args, params) => {

@@ -3,8 +3,17 @@
 // Adding a primitive starts here; the rule tables are typed over this map, so a missing
 // rule is a compile error.
 
+import type { Array } from "../core/array.js";
 import type { DType } from "../dtypes.js";
 import type { Jaxpr } from "../jaxpr/jaxpr.js";
+import type { ShapedArray } from "../shape.js";
+
+/** customJvp's rule on flat lists (consts excluded): primals and tangents to outputs and their tangents. */
+export type CustomJvpFn = (primals: Array[], tangents: Array[]) => [Array[], Array[]];
+/** customVjp's forward pass on flat lists: outputs and residuals. */
+export type CustomFwdFn = (primals: Array[]) => [Array[], Array[]];
+/** customVjp's backward pass on flat lists: residuals and output cotangents to input cotangents. */
+export type CustomBwdFn = (residuals: Array[], cotangents: Array[]) => Array[];
 
 type Tuple = readonly number[];
 export type DimensionNumbers = readonly [readonly [Tuple, Tuple], readonly [Tuple, Tuple]];
@@ -79,6 +88,15 @@ export type ParamsMap = { [P in UnaryPrimitive | BinaryPrimitive]: None } & {
   };
   /** A call of a jitted function: its operands are the jaxpr's consts, then its arguments. */
   xla_call: { call_jaxpr: Jaxpr; name: string; donated_invars: readonly boolean[] };
+  /** A function with a custom JVP rule (customJvp): operands are consts, then arguments. JAX 0.4.1's params. */
+  custom_jvp_call: { call_jaxpr: Jaxpr; jvp_jaxpr_thunk: CustomJvpFn; num_consts: number };
+  /** A function with a custom VJP (customVjp): operands are consts, then arguments. */
+  custom_vjp_call_jaxpr: { fun_jaxpr: Jaxpr; fwd_jaxpr_thunk: CustomFwdFn; bwd: CustomBwdFn; num_consts: number };
+  /**
+   * The linear part of a customVjp function under differentiation: operands are residuals,
+   * then tangents; only its transpose (the user's bwd) is defined.
+   */
+  custom_lin: { bwd: CustomBwdFn; num_res: number; out_avals: readonly ShapedArray[] };
 };
 
 export type Primitive = keyof ParamsMap;
@@ -89,6 +107,7 @@ export const ALL_PRIMITIVES: readonly Primitive[] = [
   "select_n", "integer_pow", "convert_element_type", "broadcast_in_dim", "reshape", "transpose",
   "squeeze", "rev", "concatenate", "slice", "dynamic_slice", "argmax", "argmin", "dot_general",
   "iota", "all_gather", "axis_index", "ppermute", "xla_call", "xla_pmap",
+  "custom_jvp_call", "custom_vjp_call_jaxpr", "custom_lin",
 ];
 
 /** A table with one rule per primitive; TypeScript rejects a table with one missing. */

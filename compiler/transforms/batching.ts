@@ -17,6 +17,7 @@ import { pyTuple, shapeEqual } from "../shape.js";
 import { type Jaxpr, convertConstvarsToInvars, evalJaxpr } from "../jaxpr/jaxpr.js";
 import { ShapeDtypeStruct, traceToJaxpr } from "../jaxpr/trace.js";
 import { vmap } from "./vmap.js";
+import { customJvpCallBatcher, customLinBatcher, customVjpCallBatcher } from "../autodiff/custom.js";
 
 /** Where an operand's batch dimension is, or null when it is the same for every example. */
 export type BatchDim = number | null;
@@ -367,6 +368,10 @@ const ppermuteBatcher: BatchRule<"ppermute"> = ([x], [d], params) => one(bind1("
 export const batchingRules: RuleTable<{ [P in Primitive]: BatchRule<P> }> = {
   xla_call: xlaCallBatcher,
   xla_pmap: xlaPmapBatcher,
+  // Wrapped: autodiff/custom.ts imports this module (a cycle), so its rules are read at call time.
+  custom_jvp_call: (vals, dims, params) => customJvpCallBatcher(vals, dims, params),
+  custom_vjp_call_jaxpr: (vals, dims, params) => customVjpCallBatcher(vals, dims, params),
+  custom_lin: (vals, dims, params) => customLinBatcher(vals, dims, params),
   ppermute: ppermuteBatcher,
   ...table<UnaryPrimitive>(UNARY_PRIMITIVES, vectorizedBatcher),
   ...table<BinaryPrimitive>(BINARY_PRIMITIVES, broadcastBatcher),

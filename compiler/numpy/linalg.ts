@@ -1,0 +1,2 @@
+// The np.linalg namespace.
+export { norm } from "./statistics.js";
