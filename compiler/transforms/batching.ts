@@ -369,9 +369,9 @@ export const batchingRules: RuleTable<{ [P in Primitive]: BatchRule<P> }> = {
   xla_call: xlaCallBatcher,
   xla_pmap: xlaPmapBatcher,
   // Wrapped: autodiff/custom.ts imports this module (a cycle), so its rules are read at call time.
-  custom_jvp_call: (vals, dims, params) => customJvpCallBatcher(vals, dims, params),
-  custom_vjp_call_jaxpr: (vals, dims, params) => customVjpCallBatcher(vals, dims, params),
-  custom_lin: (vals, dims, params) => customLinBatcher(vals, dims, params),
+  custom_jvp_call: (vals, dims, params, frame) => customJvpCallBatcher(vals, dims, params, frame),
+  custom_vjp_call_jaxpr: (vals, dims, params, frame) => customVjpCallBatcher(vals, dims, params, frame),
+  custom_lin: (vals, dims, params, frame) => customLinBatcher(vals, dims, params, frame),
   ppermute: ppermuteBatcher,
   ...table<UnaryPrimitive>(UNARY_PRIMITIVES, vectorizedBatcher),
   ...table<BinaryPrimitive>(BINARY_PRIMITIVES, broadcastBatcher),
