@@ -4,7 +4,7 @@
 import type { DType } from "../../compiler/index.js";
 import { Rng } from "../rng.js";
 import {
-  BINARY, NP_BINARY, NP_REDUCE, type InputSpec, type Op, type OpKind, type Program, Reject, UNARY, VMAPPED,
+  BINARY, type DataKind, NP_BINARY, NP_REDUCE, type InputSpec, type Op, type OpKind, type Program, Reject, UNARY, VMAPPED,
   kindsFor, laxBroadcastable, makeInput, numpyBroadcastable, sizeOf,
 } from "./ops.js";
 import { type ValueInfo, analyzeOp, valueInfo } from "./oracle.js";
@@ -32,6 +32,8 @@ export interface GenerateOptions {
   maxInputSize?: number;
   minOps?: number;
   maxOps?: number;
+  /** How input data is drawn per dtype (default: every kind, specials and integers included). */
+  dataKinds?: (dtype: DType) => DataKind[];
 }
 
 function randomShape(g: Rng, maxDim: number, maxSize: number): number[] {
@@ -150,7 +152,7 @@ export function generateProgram(seed: number, opts: GenerateOptions = {}): { pro
     const dtype = g.pick(["float32", "float32", "float32", "int32", "int32", "bool"] as DType[]);
     // Later inputs often share the first one's shape, so binary ops find partners.
     const shape = i > 0 && g.chance(0.5) ? [...inputs[0]!.shape] : randomShape(g, maxDim, opts.maxInputSize ?? 1024);
-    inputs.push({ shape, dtype, kind: g.pick(kindsFor(dtype)), seed: g.word() });
+    inputs.push({ shape, dtype, kind: g.pick((opts.dataKinds ?? kindsFor)(dtype)), seed: g.word() });
   }
   const vals = inputs.map((s) => valueInfo(makeInput(s), 0));
   const ops: Op[] = [];
