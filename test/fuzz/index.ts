@@ -30,3 +30,4 @@ export * from "./oracle.js";
 export * from "./generate.js";
 export * from "./run.js";
 export { Rng } from "../rng.js";
+export * from "./grad.js";
