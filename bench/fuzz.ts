@@ -1,5 +1,5 @@
 // npm run fuzz -- --seed N --count M: a long sweep of seeded random programs (see
-// test/random-programs.ts), each run on the reference interpreter, as eager wasm kernels
+// test/fuzz/), each run on the reference interpreter, as eager wasm kernels
 // and under jit. Prints progress, and for every disagreement a shrunk reproduction (the
 // program, its inputs, expected vs got, its jaxpr). Exits 1 if any program disagreed.
 //
@@ -12,10 +12,14 @@
 //   --shrink-budget K candidate programs tried while shrinking (default 400)
 //   --stop-after F    stop after F failures (default 5)
 //   --quiet           no progress lines
+//   --grad            differentiate the programs instead (test/fuzz/grad.ts): jvp against float64
+//                     finite differences, vjp by the dot-product identity, and every 10th program's
+//                     jvp and vjp run eagerly on wasm and under jit
 
 import {
   type Program, checkProgram, describeProgram, formatReproduction, generateProgram, limits, shrinkProgram,
-} from "../test/random-programs.js";
+  checkGradProgram, emptyGradStats, formatGradReproduction, gradDataKinds, shrinkGradProgram,
+} from "../test/fuzz/index.js";
 
 function option(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,6 +40,8 @@ const budget = option("shrink-budget", 400);
 const stopAfter = option("stop-after", 5);
 const minOps = option("min-ops", 3), maxOps = option("max-ops", 15);
 const quiet = process.argv.includes("--quiet");
+const grad = process.argv.includes("--grad");
+const gradStats = emptyGradStats();
 limits.maxElements = option("max-elements", 4096);
 
 const t0 = performance.now();
@@ -46,10 +52,22 @@ for (let k = 0; k < count && failures < stopAfter; k++) {
   last = seed;
   let program: Program;
   try {
-    const gen = generateProgram(seed, { maxDim, maxInputSize, minOps, maxOps });
+    const gen = generateProgram(seed, { maxDim, maxInputSize, minOps, maxOps, ...(grad ? { dataKinds: gradDataKinds } : {}) });
     program = gen.program;
     ops += program.ops.length;
-    const failure = checkProgram(program, gen.infos);
+    if (grad) {
+      const execution = seed % 10 === 0;
+      const failure = checkGradProgram(program, gen.infos, { execution, stats: gradStats });
+      if (failure) {
+        failures++;
+        failedSeeds.push(seed);
+        console.log(`\n=== seed ${seed}: the ${failure.mode} check fails: ${failure.message.split("\n")[0]}`);
+        console.log(`--- the program as generated:\n${describeProgram(program)}`);
+        const small = shrinkGradProgram(program, failure, budget, execution);
+        console.log(`--- shrunk reproduction:\n${formatGradReproduction(small.program, small.failure)}\n`);
+      }
+    }
+    const failure = grad ? null : checkProgram(program, gen.infos);
     if (failure) {
       failures++;
       failedSeeds.push(seed);
@@ -70,6 +88,13 @@ for (let k = 0; k < count && failures < stopAfter; k++) {
   }
 }
 const secs = (performance.now() - t0) / 1000;
+if (grad) {
+  const g = gradStats;
+  console.log(
+    `grad: ${g.programs} programs differentiated, ${g.checked} tangent elements against finite differences ` +
+      `(${g.masked} masked as not smooth), ${g.identities} dot-product identities, ${g.executed} run eagerly and under jit`,
+  );
+}
 console.log(
   `fuzz: seeds ${first}..${last}: ${failures === 0 ? "all agree" : `${failures} failing (seeds ${failedSeeds.join(", ")})`}; ` +
     `${ops} ops in ${secs.toFixed(1)} s`,

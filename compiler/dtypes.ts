@@ -8,6 +8,12 @@ export type DType = "float32" | "int32" | "bool";
 
 export const DTYPES: readonly DType[] = ["float32", "int32", "bool"];
 
+/**
+ * A dtype as a name or as a scalar type that carries one (`np.float32`, which is also a
+ * constructor, as `jnp.float32` is in JAX).
+ */
+export type DTypeLike = DType | { readonly dtype: DType };
+
 export type TypedArray = Float32Array | Int32Array | Uint8Array;
 
 /** A dtype together with JAX's weak-type flag. */
@@ -29,6 +35,9 @@ export function isDType(x: unknown): x is DType {
 /** Validates a user-given dtype name and returns it. */
 export function checkDType(x: unknown, where = "dtype"): DType {
   if (isDType(x)) return x;
+  if ((typeof x === "function" || (typeof x === "object" && x !== null)) && isDType((x as { dtype?: unknown }).dtype)) {
+    return (x as { dtype: DType }).dtype;
+  }
   throw new TypeError(
     `${where}: unknown dtype ${JSON.stringify(x)}; wax supports ${DTYPES.map((d) => `"${d}"`).join(", ")}`,
   );

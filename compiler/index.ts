@@ -7,7 +7,8 @@ export { UnexpectedTracerError } from "./core/trace.js";
 export { NameError } from "./primitives/impl.js";
 export { ClosedJaxpr, Jaxpr, evalJaxpr } from "./jaxpr/jaxpr.js";
 export { makeJaxpr, ShapeDtypeStruct } from "./jaxpr/trace.js";
-export { treeFlatten, treeUnflatten, treeMap } from "./tree.js";
+export { treeFlatten, treeUnflatten } from "./tree.js";
+export { treeMap } from "./tree-util.js";
 export type { DType } from "./dtypes.js";
 export { vmap, ValueError } from "./transforms/vmap.js";
 export { grad, valueAndGrad, vjp, linearize, jacfwd, jacrev, hessian, type GradOptions } from "./autodiff/api.js";
@@ -21,3 +22,7 @@ export { devices, setDeviceCount, deviceCount, DeviceError, type Device } from "
 export { setEagerBackend, getEagerBackend, withEagerBackend } from "./core/trace.js";
 // Loading the jit module installs the wasm backend for eager operations.
 import "./jit/eager.js";
+// JAX's conveniences: jax.nn, jax.tree_util, jax.device_put, jax.block_until_ready.
+export * as nn from "./numpy/nn.js";
+export * as treeUtil from "./tree-util.js";
+export { devicePut, blockUntilReady } from "./device.js";

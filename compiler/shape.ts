@@ -78,19 +78,39 @@ export function checkShape(shape: unknown, where: string): number[] {
   return [...s];
 }
 
+/** A user's value in an error message: JSON where it has one ("1" for a string), else String. */
+export function showValue(x: unknown): string {
+  try {
+    return JSON.stringify(x) ?? String(x);
+  } catch {
+    return String(x);
+  }
+}
+
 /** Normalises a possibly negative axis, with numpy's AxisError wording. */
 export function normalizeAxis(axis: number, ndim: number, where = "axis"): number {
-  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
+  if (typeof axis !== "number" || !Number.isInteger(axis)) {
+    throw new TypeError(`${where} must be an integer, got ${showValue(axis)}`);
+  }
+  if (axis < -ndim || axis >= ndim) {
     throw new RangeError(`${where} ${axis} is out of bounds for array of dimension ${ndim}`);
   }
   return axis < 0 ? axis + ndim : axis;
 }
 
-/** Normalises a list of axes and rejects duplicates. */
-export function normalizeAxes(axes: readonly number[], ndim: number, where = "axis"): number[] {
-  const out = axes.map((a) => normalizeAxis(a, ndim, where));
+/** An axis argument that may be one int or a list of them, as a list; anything else is a TypeError. */
+export function axisList(axes: number | readonly number[], where = "axis"): number[] {
+  if (typeof axes === "number") return [axes];
+  if (!Array.isArray(axes)) throw new TypeError(`${where} must be an integer or a list of integers, got ${showValue(axes)}`);
+  return [...axes];
+}
+
+/** Normalises one axis or a list of axes and rejects duplicates. */
+export function normalizeAxes(axes: number | readonly number[], ndim: number, where = "axis"): number[] {
+  const list = axisList(axes, where);
+  const out = list.map((a) => normalizeAxis(a, ndim, where));
   if (new Set(out).size !== out.length) {
-    throw new RangeError(`repeated axis in ${where}: ${pyTuple(axes)}`);
+    throw new RangeError(`repeated axis in ${where}: ${pyTuple(list)}`);
   }
   return out;
 }

@@ -167,7 +167,9 @@ export class WaxModule {
       });
       const args = [...spec.inputs.map(() => 0), ...spec.outputs.map(() => 0), scratch, ...consts];
       this.#plans.set(spec.name, { spec, fn, args, slots: null });
-      if (!(spec.name in this)) {
+      // An entry named like a member (call, run, ...) or `then` (which would make the module a
+      // thenable that `await loadModule(...)` never resolves to) is reached through call(name).
+      if (!(spec.name in this) && spec.name !== "then") {
         Object.defineProperty(this, spec.name, { value: (...a: ArgumentLike[]) => this.call(spec.name, ...a), enumerable: true });
       }
     }

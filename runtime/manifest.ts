@@ -50,6 +50,7 @@ export function encodeManifest(m: Manifest): Uint8Array {
 }
 
 const DTYPES = new Set(["float32", "int32", "bool"]);
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 function checkTensor(t: unknown, where: string): TensorSpec {
   const x = t as TensorSpec;
@@ -72,16 +73,22 @@ export function decodeManifest(bytes: ArrayBuffer | Uint8Array, where = "module"
     throw new ManifestError(`${where}: manifest ABI version ${String(m.abi)} is not supported (this runtime reads version ${ABI_VERSION})`);
   }
   if (!Array.isArray(m.entries)) throw new ManifestError(`${where}: the manifest has no entries list`);
-  for (const e of m.entries) {
-    if (typeof e.name !== "string" || !Array.isArray(e.inputs) || !Array.isArray(e.outputs)) {
-      throw new ManifestError(`${where}: malformed entry ${JSON.stringify(e).slice(0, 200)}`);
+  m.entries.forEach((e: EntrySpec | null, k) => {
+    if (typeof e !== "object" || e === null || typeof e.name !== "string" || !Array.isArray(e.inputs) || !Array.isArray(e.outputs)) {
+      throw new ManifestError(`${where}: malformed entry ${k}: expected {name, inputs, outputs, scratchBytes, consts}, got ${String(JSON.stringify(e)).slice(0, 200)}`);
     }
     e.inputs.forEach((t, i) => checkTensor(t, `${where}: entry ${e.name} input ${i}`));
     e.outputs.forEach((t, i) => checkTensor(t, `${where}: entry ${e.name} output ${i}`));
-    (e.consts ?? []).forEach((t, i) => checkTensor(t, `${where}: entry ${e.name} const ${i}`));
+    if (e.consts !== undefined && !Array.isArray(e.consts)) throw new ManifestError(`${where}: entry ${e.name} has a consts field that is not a list`);
+    (e.consts ?? []).forEach((t, i) => {
+      checkTensor(t, `${where}: entry ${e.name} const ${i}`);
+      if (typeof t.data !== "string" || !BASE64.test(t.data)) {
+        throw new ManifestError(`${where}: entry ${e.name} const ${i}: data must be a base64 string, got ${String(JSON.stringify(t.data)).slice(0, 60)}`);
+      }
+    });
     e.consts ??= [];
     if (!Number.isInteger(e.scratchBytes) || e.scratchBytes < 0) throw new ManifestError(`${where}: entry ${e.name} has a bad scratchBytes`);
-  }
+  });
   m.features ??= [];
   return m;
 }

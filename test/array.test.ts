@@ -60,7 +60,7 @@ test("Number(), String() and template literals on concrete arrays", () => {
   assert.is(Number(np.array(true)), 1);
   assert.is(+np.array([2.5]), 2.5);
   assert.is(String(np.array([1, 2])), "Array([1, 2], dtype=int32)");
-  assert.is(`${np.array([true, false])}`, "Array([True, False], dtype=bool)");
+  assert.is(`${np.array([true, false])}`, "Array([ True, False], dtype=bool)");
   expectError(() => Number(np.array([1, 2])), "size 1");
 });
 

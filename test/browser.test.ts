@@ -1,11 +1,11 @@
-// The browser examples in Debian's Chromium (driven by playwright-core): the page loads the
+// The browser examples in headless Chromium (driven by playwright-core; the system's
+// /usr/bin/chromium, else the one the @sparticuz/chromium dev dependency ships): the page loads the
 // compiled model with the bundled runtime over a shared memory, cross-origin isolated, and
 // shows results equal to the reference interpreter's and a time per call. Without the
 // COOP/COEP headers the page shows the runtime's explanation instead. A second page
 // (jit.html) runs the whole library's browser bundle: jit, eager ops, vmap and an MLP,
 // traced and compiled in the page by the direct wasm encoder.
 
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -14,9 +14,9 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { numpy as np, withEagerBackend } from "../compiler/index.js";
 import { writeExample } from "../examples/browser/build-model.js";
 import { classify, exampleInput, predict } from "../examples/browser/model.js";
+import { findChromium } from "./chromium.js";
 import { expectClose } from "./util.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ROOT = new URL("../../", import.meta.url); // dist/test -> the repository root
 const PAGE = "examples/browser/index.html";
 
@@ -30,11 +30,10 @@ let browser: Browser | undefined;
 const servers: Server[] = [];
 
 async function launch(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's Chromium; install it with: apt-get install chromium`);
-  }
-  return (browser ??= await chromium.launch({
-    executablePath: CHROMIUM,
+  if (browser) return browser;
+  const { executablePath } = await findChromium();
+  return (browser = await chromium.launch({
+    executablePath,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
   }));
 }

@@ -312,6 +312,19 @@ Cli("bad models: one line naming the file or export, exit code 1", async () => {
   fails(badLevel, "-O", "0, 1, 2, 3 or 4");
 });
 
+Cli("a syntax error in the model: its file:line:column comes first (TypeScript through tsx, JavaScript through Node)", async () => {
+  writeFileSync(out("syntax.ts"), 'import { jit } from "wax";\nexport const f = jit((x: number) => x)\n  .lower(;\n');
+  writeFileSync(out("syntax.mjs"), "export const f = (;\n");
+  const [ts, js, jaxpr] = await Promise.all([
+    wax("compile", out("syntax.ts"), "-o", out("syntax.wasm")),
+    wax("compile", out("syntax.mjs"), "-o", out("syntax.wasm")),
+    wax("jaxpr", out("syntax.ts")),
+  ]);
+  fails(ts!, `wax compile: ${out("syntax.ts")}:3:10: ${out("syntax.ts")} failed to load: SyntaxError: Unexpected ";"`);
+  fails(js!, `wax compile: ${out("syntax.mjs")}:1:19: ${out("syntax.mjs")} failed to load: SyntaxError: Unexpected token ';'`);
+  fails(jaxpr!, new RegExp(`^wax jaxpr: ${out("syntax.ts").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:3:10: `));
+});
+
 Cli("bad arguments to wax run: count, shape, dtype, JSON", async () => {
   const W = out("model.wasm");
   const run = (entry: string, args: string) => wax("run", W, entry, "--args", args);

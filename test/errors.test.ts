@@ -31,7 +31,29 @@ test("axes out of range", () => {
   expectError(() => np.concatenate([x, x], -3), "axis -3 is out of bounds for array of dimension 2");
   expectError(() => np.nn.softmax(x, 2), "axis 2 is out of bounds for array of dimension 2");
   expectError(() => lax.reduceMax(x, [5]), "reduce_max axes 5 is out of bounds for array of dimension 2");
-  expectError(() => np.sum(x, 1.5), "axis 1.5 is out of bounds for array of dimension 2");
+});
+
+test("axis, axes and shape arguments of the wrong type say so (no internal errors)", () => {
+  const x = np.ones([2, 3]);
+  const any = (v: unknown) => v as never;
+  expectError(() => np.sum(x, any("1")), 'axis must be an integer or a list of integers, got "1"', TypeError);
+  expectError(() => x.sum(any("1")), 'axis must be an integer or a list of integers, got "1"', TypeError);
+  expectError(() => np.sum(x, any([0, "1"])), 'axis must be an integer, got "1"', TypeError);
+  expectError(() => np.sum(x, 1.5), "axis must be an integer, got 1.5", TypeError);
+  expectError(() => np.mean(x, any("0")), 'axis must be an integer or a list of integers, got "0"', TypeError);
+  expectError(() => np.argmax(x, any("1")), 'axis must be an integer, got "1"', TypeError);
+  expectError(() => np.nn.logsumexp(x, any("1")), 'axis must be an integer or a list of integers, got "1"', TypeError);
+  expectError(() => np.transpose(x, any("10")), 'transpose: axes must be a list of integers, got "10"', TypeError);
+  expectError(() => np.expandDims(x, any("0")), 'expandDims axis must be an integer or a list of integers, got "0"', TypeError);
+  expectError(() => np.squeeze(x, any("0")), 'squeeze axis must be an integer or a list of integers, got "0"', TypeError);
+  expectError(() => np.moveaxis(x, any("0"), 1), 'source must be an integer or a list of integers, got "0"', TypeError);
+  expectError(() => np.swapaxes(x, any("0"), 1), 'axis1 must be an integer, got "0"', TypeError);
+  expectError(() => np.concatenate([x, x], any("0")), 'axis must be an integer, got "0"', TypeError);
+  expectError(() => np.stack([x, x], any("1")), 'axis must be an integer, got "1"', TypeError);
+  expectError(() => np.reshape(x, any("6")), 'reshape: the new shape must be an integer or a list of integers, got "6"', TypeError);
+  expectError(() => np.broadcastTo(x, any("23")), 'broadcastTo: shape must be a sequence of non-negative integers, got "23"', TypeError);
+  expectError(() => np.tensordot(x, x, any("1")), "tensordot axes argument must be an int, a pair of ints, or a pair of lists/tuples of ints.", TypeError);
+  assert.equal(lax.expandDims(x, any(0)).shape, [1, 2, 3], "one int is fine too");
 });
 
 test("unknown dtypes", () => {

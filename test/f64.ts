@@ -256,7 +256,13 @@ function collective(prim: Primitive, ins: Members[], params: any, outs: { shape:
   }
 }
 
-function evalMembers(jaxpr: Jaxpr, consts: readonly Data[], args: readonly Members[], axis: AxisEnv | null): Members[] {
+/**
+ * Watches evaluation: called with each equation's results (one list of members per
+ * output), in evaluation order, nested jaxprs included; may return replacements.
+ */
+export type EqnHook = (primitive: Primitive, results: Data[][]) => Data[][] | void;
+
+function evalMembers(jaxpr: Jaxpr, consts: readonly Data[], args: readonly Members[], axis: AxisEnv | null, hook?: EqnHook): Members[] {
   const n = axis?.size ?? 1;
   const env = new Map<Var, Members>();
   jaxpr.constvars.forEach((v, i) => env.set(v, Array.from({ length: n }, () => consts[i]!)));
@@ -271,11 +277,11 @@ function evalMembers(jaxpr: Jaxpr, consts: readonly Data[], args: readonly Membe
     let results: Members[];
     if (eqn.primitive === "xla_call" || eqn.primitive === "custom_jvp_call") {
       // Operands are the called jaxpr's consts, then its arguments; custom rules play no part in values.
-      results = evalMembers((eqn.params as Params<"xla_call">).call_jaxpr, [], ins, axis);
+      results = evalMembers((eqn.params as Params<"xla_call">).call_jaxpr, [], ins, axis, hook);
     } else if (eqn.primitive === "custom_vjp_call_jaxpr") {
-      results = evalMembers((eqn.params as Params<"custom_vjp_call_jaxpr">).fun_jaxpr, [], ins, axis);
+      results = evalMembers((eqn.params as Params<"custom_vjp_call_jaxpr">).fun_jaxpr, [], ins, axis, hook);
     } else if (eqn.primitive === "xla_pmap") {
-      results = pmapMembers(eqn.params as Params<"xla_pmap">, ins, n);
+      results = pmapMembers(eqn.params as Params<"xla_pmap">, ins, n, hook);
     } else if (["psum", "pmax", "pmin", "all_gather", "axis_index", "ppermute"].includes(eqn.primitive)) {
       results = collective(eqn.primitive, ins, eqn.params, outs, axis);
     } else {
@@ -283,6 +289,7 @@ function evalMembers(jaxpr: Jaxpr, consts: readonly Data[], args: readonly Membe
       const o = outs[0]!;
       results = [Array.from({ length: n }, (_, m) => ({ ...o, values: rule(ins.map((x) => x[m]!), eqn.params, o).map((v) => cast(v, o.dtype)) }))];
     }
+    if (hook) results = hook(eqn.primitive, results) ?? results;
     eqn.outBinders.forEach((b, i) => {
       if (b instanceof Var) env.set(b, results[i]!);
     });
@@ -303,21 +310,21 @@ function elementwise(prim: Primitive): Rule {
 }
 
 /** pmap: each member of the outer axis runs the body once per member of the mapped axis. */
-function pmapMembers(p: Params<"xla_pmap">, ins: Members[], outer: number): Members[] {
+function pmapMembers(p: Params<"xla_pmap">, ins: Members[], outer: number, hook?: EqnHook): Members[] {
   const axis = { name: p.axis_name, size: p.axis_size };
   const perOuter = Array.from({ length: outer }, (_, m) => {
     const args = ins.map((x, i) => {
       const ax = p.in_axes[i];
       return Array.from({ length: axis.size }, (_, k) => (ax === null || ax === undefined ? x[m]! : take(x[m]!, ax, k)));
     });
-    return evalMembers(p.call_jaxpr, [], args, axis).map((o, k) => stack(o, p.out_axes[k]!));
+    return evalMembers(p.call_jaxpr, [], args, axis, hook).map((o, k) => stack(o, p.out_axes[k]!));
   });
   return p.call_jaxpr.outs.map((_, k) => perOuter.map((o) => o[k]!));
 }
 
-/** Evaluates a closed jaxpr in float64. */
-export function evalF64(closed: ClosedJaxpr, args: readonly Data[]): Data[] {
-  return evalMembers(closed.jaxpr, closed.consts.map(toData), args.map((a) => [a]), null).map((m) => m[0]!);
+/** Evaluates a closed jaxpr in float64 (`hook` watches each equation's results). */
+export function evalF64(closed: ClosedJaxpr, args: readonly Data[], hook?: EqnHook): Data[] {
+  return evalMembers(closed.jaxpr, closed.consts.map(toData), args.map((a) => [a]), null, hook).map((m) => m[0]!);
 }
 
 /**

@@ -4,7 +4,7 @@
 // sliced, reversed, broadcast operands made inside the jitted function), compared three
 // ways: the reference interpreter (the oracle), eager ops on compiled kernels, and jit.
 //
-// Tolerances (see test/random-programs.ts for the reasoning):
+// Tolerances (see test/fuzz/index.ts for the reasoning):
 //   - exact (bit for bit, any NaN = any NaN) for integer and bool results and for float
 //     ops that are correctly rounded in both backends: + - * / sqrt, max, min, compares,
 //     selects, conversions, layout ops, integer_pow with |y| <= 3, reduce_max/min, argmax;
@@ -24,7 +24,7 @@ import {
 } from "../compiler/index.js";
 import type { Array as WaxArray, DType } from "../compiler/index.js";
 import { ALL_PRIMITIVES, BINARY_PRIMITIVES, UNARY_PRIMITIVES } from "../compiler/primitives/params.js";
-import { Rng, type Tolerance, U, compareArrays } from "./random-programs.js";
+import { Rng, type Tolerance, U, compareArrays } from "./fuzz/index.js";
 import { expectError } from "./util.js";
 
 type Fn = (...xs: WaxArray[]) => WaxArray[];

@@ -1,4 +1,4 @@
-// Seeded random programs (test/random-programs.ts) run three ways: the reference
+// Seeded random programs (test/fuzz/) run three ways: the reference
 // interpreter, eager wasm kernels and jit. A fixed slice of seeds runs here; `npm run
 // fuzz -- --seed N --count M` runs long sweeps. A failing seed prints a shrunk
 // reproduction: the program, its inputs, expected vs got, and its jaxpr.
@@ -10,7 +10,7 @@ import {
   type Failure, type Op, type Program, Reject, Rng, analyzeOp, analyzeProgram, checkProgram, compareArrays,
   deadCodeEliminate, describeProgram, findFailure, formatReproduction, generateProgram, makeInput, shrinkProgram,
   ulpDistance, valueInfo,
-} from "./random-programs.js";
+} from "./fuzz/index.js";
 
 const SEEDS = { first: 1, count: 100 };
 

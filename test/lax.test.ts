@@ -2,7 +2,8 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { numpy as np, lax } from "../compiler/index.js";
+import { numpy as np, lax, makeJaxpr } from "../compiler/index.js";
+import type { Array as WaxArray } from "../compiler/index.js";
 import { expectArray, expectError } from "./util.js";
 
 const i32 = (v: unknown) => np.array(v, { dtype: "int32" });
@@ -169,6 +170,19 @@ test("lax.full", () => {
   expectArray(lax.full([2, 1], 1.5), [[1.5], [1.5]], "float32");
   expectArray(lax.full([2], 1, "bool"), [true, true], "bool");
   expectError(() => lax.full([2], i32([1, 2])), "full must be called with a scalar fill_value");
+});
+
+test("stopGradient maps over a pytree, as JAX's stop_gradient does", () => {
+  const out = lax.stopGradient({ a: f32([1, 2]), b: [i32([3]), 2.5], c: null });
+  expectArray(out.a, [1, 2], "float32");
+  expectArray(out.b[0]!, [3], "int32");
+  expectArray(out.b[1]!, 2.5, "float32");
+  assert.is(out.c, null);
+  assert.is(
+    String(makeJaxpr((x: WaxArray) => lax.stopGradient([x, x.mul(2)]))(f32([1, 2]))),
+    "{ lambda ; a:f32[2]. let\n    b:f32[2] = mul a 2.0\n    c:f32[2] = stop_gradient a\n    d:f32[2] = stop_gradient b\n  in (c, d) }",
+  );
+  expectError(() => lax.stopGradient({ a: "x" }), "stopGradient leaf 0: expected an Array, number or boolean, got string x");
 });
 
 test.run();

@@ -86,6 +86,38 @@ test("pmap(f) equals vmap(f) for functions with collectives", () => {
   }
 });
 
+test("psum, pmax, pmin and pmean over a pytree of several arrays (one collective, several operands), in pmap and jit(pmap)", () => {
+  // Device d holds a = [d+1, 2d], b = [[10d]] (int32) and c = d > 0 (bool, summed as int32).
+  const a = np.array(Array.from({ length: n }, (_, d) => [d + 1, 2 * d]), { dtype: "float32" });
+  const b = np.array(Array.from({ length: n }, (_, d) => [[10 * d]]), { dtype: "int32" });
+  const c = np.array(Array.from({ length: n }, (_, d) => d > 0));
+  const ds = Array.from({ length: n }, (_, d) => d);
+  const sum = (f: (d: number) => number) => ds.reduce((t, d) => t + f(d), 0);
+  const each = <T>(v: T) => ds.map(() => v);
+  const want = {
+    psum: { a: [sum((d) => d + 1), sum((d) => 2 * d)], b: [[sum((d) => 10 * d)]], c: sum((d) => Number(d > 0)) },
+    pmax: { a: [n, 2 * (n - 1)], b: [[10 * (n - 1)]], c: n > 1 },
+    pmin: { a: [1, 0], b: [[0]], c: false },
+    pmean: { a: [sum((d) => d + 1) / n, sum((d) => 2 * d) / n], b: [[sum((d) => 10 * d) / n]], c: sum((d) => Number(d > 0)) / n },
+  };
+  const dtypes = { psum: ["float32", "int32", "int32"], pmax: ["float32", "int32", "bool"], pmin: ["float32", "int32", "bool"], pmean: ["float32", "float32", "float32"] };
+  for (const p of ["psum", "pmax", "pmin", "pmean"] as const) {
+    const f = (x: WaxArray, y: WaxArray, z: WaxArray) => lax[p]({ a: x, rest: [y, z] }, "i");
+    for (const [how, g] of [["pmap", pmap(f, "i")], ["jit(pmap)", jit(pmap(f, "i"))]] as const) {
+      const out = g(a, b, c) as { a: WaxArray; rest: [WaxArray, WaxArray] };
+      const got = [out.a, ...out.rest];
+      const w = want[p];
+      [w.a, w.b, w.c].forEach((v, k) => expectArray(got[k]!, each(v), dtypes[p][k], 1e-6));
+      assert.ok(got.every((x) => x.shape[0] === n), `${p} under ${how}`);
+    }
+  }
+  // Two arrays as a list too, and the same under vmap.
+  const pair = (x: WaxArray) => lax.psum([x, x.mul(2)], "i");
+  const viaPmap = pmap(pair, "i")(a) as WaxArray[];
+  const viaVmap = vmap(pair, 0, 0, { axisName: "i" })(a) as WaxArray[];
+  viaPmap.forEach((x, k) => expectArray(x, viaVmap[k]!.toList(), "float32"));
+});
+
 test("pytrees, unmapped arguments, in_axes and out_axes", () => {
   const params = { w: np.array([2, 3, 4], { dtype: "float32" }), b: np.array(1, { dtype: "float32" }) };
   const x = rows(n);
@@ -144,6 +176,9 @@ test("makeJaxpr shows an xla_pmap equation as JAX 0.4.1 prints it", () => {
 });
 
 test("errors: too many devices, inconsistent sizes, unbound axis names, collectives outside any map", () => {
+  expectError(() => pmap((v: WaxArray) => v, "i", { inAxes: true }), "pmap in_axes must be an int, None, or (nested) container with those types as leaves, but got True.", TypeError);
+  expectError(() => pmap((v: WaxArray) => v, "i", { inAxes: [{ a: false }] }), "pmap in_axes must be an int, None, or (nested) container with those types as leaves, but got ({'a': False},).", TypeError);
+  expectError(() => pmap((v: WaxArray) => v, "i", { outAxes: "0" }), "pmap out_axes must be an int, None, or (nested) container with those types as leaves, but got '0'.", TypeError);
   const many = deviceCount() + 1;
   expectError(
     () => pmap((v: WaxArray) => v, "i")(np.zeros([many, 2])),

@@ -14,7 +14,7 @@ import { jit, numpy as np, ShapeDtypeStruct, withEagerBackend } from "../compile
 import type { Array as WaxArray, DType } from "../compiler/index.js";
 import { buildModule } from "../compiler/aot/module.js";
 import {
-  ABI_VERSION, allocArray, loadModule, ManifestError, MANIFEST_SECTION, SharedArray, WaxMemory, waxMemory,
+  ABI_VERSION, allocArray, loadModule, ManifestError, MANIFEST_SECTION, SharedArray, WaxMemory, WaxModule, waxMemory,
   type Manifest, type WaxResult,
 } from "../runtime/index.js";
 import { expectClose } from "./util.js";
@@ -228,6 +228,15 @@ test("an entry named like a module member is called through call()", async () =>
   assert.is((mod.call("alloc", 1.5) as WaxResult).data[0], 2.25);
 });
 
+test("an entry named then: the module is no thenable, so await loadModule resolves to it; call() reaches the entry", async () => {
+  const thenable = buildModule([{ name: "then", lowered: jit(square).lower(S([])) }]).bytes;
+  const mod = await loadModule(thenable, { memory: new WaxMemory(1) });
+  assert.instance(mod, WaxModule);
+  assert.equal(mod.entries, ["then"]);
+  assert.is((mod as unknown as { then?: unknown }).then, undefined);
+  assert.is((mod.call("then", 3) as WaxResult).data[0], 9);
+});
+
 // ---- validation ----
 
 test("argument errors name the module, the entry, the argument, and both shapes and dtypes", async () => {
@@ -296,6 +305,15 @@ test("load errors: not wasm, no manifest, another ABI version, a manifest that d
     entries: m.entries.map((e) => ({ ...e, consts: e.consts.map((c) => ({ ...c, data: "AAAA" })) })),
   }));
   await rejects(loadModule(shortConst, { name: "c.wasm" }), /^c\.wasm: affine const 0 \(float32\[\d+(,\d+)*\]\) has 3 bytes of data$/);
+  const notBase64 = withManifest(bytes, (m) => ({
+    ...m,
+    entries: m.entries.map((e) => ({ ...e, consts: e.consts.map((c) => ({ ...c, data: "*not base64*" })) })),
+  }));
+  await rejects(loadModule(notBase64, { name: "b.wasm" }), /^b\.wasm: entry affine const 0: data must be a base64 string, got "\*not base64\*"$/);
+  const nullEntry = withManifest(bytes, (m) => ({ ...m, entries: [null, ...m.entries] }));
+  await rejects(loadModule(nullEntry, { name: "n.wasm" }), /^n\.wasm: malformed entry 0: expected \{name, inputs, outputs, scratchBytes, consts\}, got null$/);
+  const constsNotList = withManifest(bytes, (m) => ({ ...m, entries: [{ ...m.entries[0], consts: 3 }] }));
+  await rejects(loadModule(constsNotList, { name: "k.wasm" }), /^k\.wasm: entry affine has a consts field that is not a list$/);
 
   // A module importing something besides env.memory.
   const importsFn = new Uint8Array([

@@ -333,8 +333,19 @@ test("out_axes null for a batched output", () => {
     () => vmap((x: WaxArray) => [x, np.sin(x)], 2, [2, null])(np.zeros([2, 3, 4])),
     "at vmap out_axes[1], got axis spec None but output was batched on axis 2",
   );
+  expectError(
+    () => vmap((x: WaxArray) => x, 0, null, { axisName: "foo" })(M),
+    "vmap has mapped output (axis_name=foo) but out_axes is None",
+    ValueError,
+  );
   expectError(() => vmap((x: WaxArray) => x, 0, 2)(M), "axis 2 is out of bounds for array of dimension 2");
   expectError(() => vmap((x: WaxArray) => x, 0, -3)(M), "axis -3 is out of bounds for array of dimension 2");
+});
+
+test("an output that is no array or scalar, with JAX's message", () => {
+  expectError(() => vmap(() => "abc" as never, 0, 0, { axisSize: 2 })(), "Output from batched function 'abc' with type string is not a valid JAX type", TypeError);
+  expectError(() => vmap((x: WaxArray) => ({ a: x, b: (() => 1) as never }))(M), "Output from batched function <function b> with type function is not a valid JAX type", TypeError);
+  expectError(() => vmap((x: WaxArray) => [x, new Map() as never])(M), "Output from batched function [object Map] with type Map is not a valid JAX type", TypeError);
 });
 
 test("in_axes and out_axes whose structure does not match", () => {
@@ -353,7 +364,8 @@ test("in_axes and out_axes whose structure does not match", () => {
     "vmap out_axes specification must be a tree prefix of the corresponding value",
   );
   expectError(() => vmap((x: WaxArray) => x, 0.5 as never), "vmap in_axes must be an int, None, or (nested) container", TypeError);
-  expectError(() => vmap((x: WaxArray) => x, 0, "a" as never), "vmap out_axes must be an int, None, or (nested) container", TypeError);
+  expectError(() => vmap((x: WaxArray) => x, 0, "a" as never), "vmap out_axes must be an int, None, or (nested) container with those types as leaves, but got 'a'.", TypeError);
+  expectError(() => vmap((x: WaxArray) => x, [true] as never), "vmap in_axes must be an int, None, or (nested) container with those types as leaves, but got (True,).", TypeError);
 });
 
 test("tracers stay inside their vmap", () => {

@@ -15,6 +15,7 @@ import { pyTuple } from "../shape.js";
 import { type TreeDef, treeDefEqual, treeDefString, treeFlatten, treeUnflatten } from "../tree.js";
 import { type BatchRule, bdimAtFront } from "../transforms/batching.js";
 import { vmap } from "../transforms/vmap.js";
+import type { AxisFrame } from "../core/trace.js";
 import type { JvpRule } from "./jvp-rules.js";
 import type { TransposeRule } from "./transpose.js";
 import { Zero, instantiate, zeros } from "./zero.js";
@@ -189,40 +190,40 @@ export const customLinTranspose: TransposeRule<"custom_lin"> = (cts, args, param
 // Under vmap, every operand moves its batch dim to the front (unbatched ones are
 // broadcast), and the function and its rules are vmapped over it.
 
-function batchedOperands(vals: Array[], dims: (number | null)[]): { moved: Array[]; size: number } {
-  const i = dims.findIndex((d) => d !== null);
-  const size = vals[i]!.shape[dims[i]!]!;
-  return { moved: vals.map((v, k) => bdimAtFront(v, dims[k] ?? null, size)), size };
+function batchedOperands(vals: Array[], dims: (number | null)[], frame: AxisFrame): Array[] {
+  return vals.map((v, k) => bdimAtFront(v, dims[k] ?? null, frame.axisSize));
 }
 
-function batchJaxpr(jaxpr: Jaxpr, moved: Array[], name: string): { jaxpr: Jaxpr; consts: Array[] } {
-  const body = (...xs: Array[]) => vmap((...a: Array[]) => evalJaxpr(jaxpr, [], a))(...xs);
+/** `f` vmapped over the frame's axis, under its name, so collectives inside it reduce over the batch. */
+const vmapped = <A extends unknown[], R>(f: (...a: A) => R, frame: AxisFrame) =>
+  ((...a: A) => (vmap(f as any, 0, 0, { axisName: frame.axisName, axisSize: frame.axisSize }) as any)(...a)) as (...a: A) => R;
+
+function batchJaxpr(jaxpr: Jaxpr, moved: Array[], name: string, frame: AxisFrame): { jaxpr: Jaxpr; consts: Array[] } {
+  const body = vmapped((...a: Array[]) => evalJaxpr(jaxpr, [], a), frame);
   const t = traceToJaxpr(body, moved.map((v) => new ShapeDtypeStruct(v.shape, v.dtype, v.weakType)), name).jaxpr;
   return { jaxpr: convertConstvarsToInvars(t.jaxpr), consts: t.consts };
 }
 
-const vmapped = <A extends unknown[], R>(f: (...a: A) => R) => ((...a: A) => (vmap(f as any) as any)(...a)) as (...a: A) => R;
-
-export const customJvpCallBatcher: BatchRule<"custom_jvp_call"> = (vals, dims, params) => {
-  const { moved } = batchedOperands(vals, dims);
-  const b = batchJaxpr(params.call_jaxpr, moved, "custom_jvp_call");
+export const customJvpCallBatcher: BatchRule<"custom_jvp_call"> = (vals, dims, params, frame) => {
+  const moved = batchedOperands(vals, dims, frame);
+  const b = batchJaxpr(params.call_jaxpr, moved, "custom_jvp_call", frame);
   const rule = params.jvp_jaxpr_thunk;
   const outs = bind("custom_jvp_call", [...b.consts, ...moved], {
     call_jaxpr: b.jaxpr,
-    jvp_jaxpr_thunk: Object.defineProperty(vmapped(rule), "name", { value: rule.name }),
+    jvp_jaxpr_thunk: Object.defineProperty(vmapped(rule, frame), "name", { value: rule.name }),
     num_consts: b.consts.length + params.num_consts,
   } as Params<"custom_jvp_call">);
   return [outs, outs.map(() => 0)];
 };
 
-export const customVjpCallBatcher: BatchRule<"custom_vjp_call_jaxpr"> = (vals, dims, params) => {
-  const { moved } = batchedOperands(vals, dims);
-  const b = batchJaxpr(params.fun_jaxpr, moved, "custom_vjp_call_jaxpr");
+export const customVjpCallBatcher: BatchRule<"custom_vjp_call_jaxpr"> = (vals, dims, params, frame) => {
+  const moved = batchedOperands(vals, dims, frame);
+  const b = batchJaxpr(params.fun_jaxpr, moved, "custom_vjp_call_jaxpr", frame);
   const { fwd_jaxpr_thunk: fwd, bwd } = params;
   const outs = bind("custom_vjp_call_jaxpr", [...b.consts, ...moved], {
     fun_jaxpr: b.jaxpr,
-    fwd_jaxpr_thunk: Object.defineProperty(vmapped(fwd), "name", { value: fwd.name }),
-    bwd: Object.defineProperty(vmapped(bwd), "name", { value: bwd.name }),
+    fwd_jaxpr_thunk: Object.defineProperty(vmapped(fwd, frame), "name", { value: fwd.name }),
+    bwd: Object.defineProperty(vmapped(bwd, frame), "name", { value: bwd.name }),
     num_consts: b.consts.length + params.num_consts,
   } as Params<"custom_vjp_call_jaxpr">);
   return [outs, outs.map(() => 0)];

@@ -3,8 +3,9 @@
 
 import { release, track } from "../../runtime/lifetime.js";
 import { waxMemory } from "../../runtime/memory.js";
-import type { DType, TypedArray } from "../dtypes.js";
+import type { DType, DTypeLike, TypedArray } from "../dtypes.js";
 import { type Shape, ShapedArray, stridesOf } from "../shape.js";
+import { formatArray } from "./format.js";
 import type { ArrayMethods } from "./methods.js";
 
 /** A value that numpy-style functions accept: an Array or a JS scalar (weakly typed). */
@@ -80,6 +81,10 @@ export abstract class Array {
     return this.concretizationError("item()");
   }
   dispose(): void {}
+  /** JAX's block_until_ready: wax computes synchronously, so the array is ready; returns it. */
+  blockUntilReady(): this {
+    return this;
+  }
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -128,7 +133,7 @@ export abstract class Array {
   squeeze(axis?: number | number[]): Array { return m().squeeze(this, axis); }
   expandDims(axis: number | number[]): Array { return m().expandDims(this, axis); }
   broadcastTo(shape: number[]): Array { return m().broadcastTo(this, shape); }
-  astype(dtype: DType): Array { return m().astype(this, dtype); }
+  astype(dtype: DTypeLike): Array { return m().astype(this, dtype); }
   dot(y: Array): Array { return m().dot(this, y); }
   matmul(y: Array): Array { return m().matmul(this, y); }
   clip(lo?: ArrayLike | null, hi?: ArrayLike | null): Array { return m().clip(this, lo, hi); }
@@ -244,17 +249,12 @@ export class ConcreteArray extends Array {
 
   override toString(): string {
     if (this.isDisposed) return `Array(<disposed> ${this.aval.strShort()})`;
-    return `Array(${formatList(this.toList())}, dtype=${this.dtype})`;
+    return formatArray(this.buffer, this.shape, this.dtype, this.weakType);
   }
 
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
-}
-
-function formatList(v: unknown): string {
-  if (globalThis.Array.isArray(v)) return `[${v.map(formatList).join(", ")}]`;
-  return typeof v === "boolean" ? (v ? "True" : "False") : String(v);
 }
 
 

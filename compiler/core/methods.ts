@@ -1,6 +1,6 @@
 // The numpy functions behind Array's methods, registered by the numpy layer at load.
 
-import type { DType } from "../dtypes.js";
+import type { DTypeLike } from "../dtypes.js";
 import type { Array, ArrayLike } from "./array.js";
 
 type Keepdims = { keepdims?: boolean };
@@ -23,7 +23,7 @@ export interface ArrayMethods {
   squeeze: (x: ArrayLike, axis?: number | number[]) => Array;
   expandDims: (x: ArrayLike, axis: number | number[]) => Array;
   broadcastTo: (x: ArrayLike, shape: number[]) => Array;
-  astype: (x: ArrayLike, dtype: DType) => Array;
+  astype: (x: ArrayLike, dtype: DTypeLike) => Array;
   dot: Binary; matmul: Binary;
   clip: (x: ArrayLike, lo?: ArrayLike | null, hi?: ArrayLike | null) => Array;
   index: (x: Array, index: readonly (number | null | readonly (number | null | undefined)[])[]) => Array;

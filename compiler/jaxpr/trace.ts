@@ -5,18 +5,19 @@
 import { Array, ConcreteArray } from "../core/array.js";
 import { asArray, describe } from "../core/scalar.js";
 import { MainTrace, Trace, Tracer, abstractEval, fullRaise, withDynamic, withMain } from "../core/trace.js";
-import { checkDType, scalarType, type DType } from "../dtypes.js";
+import { checkDType, scalarType, type DType, type DTypeLike } from "../dtypes.js";
 import { evalPrimitive } from "../primitives/impl.js";
 import type { Params, Primitive } from "../primitives/params.js";
 import { ShapedArray, checkShape, type Shape } from "../shape.js";
 import { type TreeDef, treeFlatten, treeUnflatten } from "../tree.js";
+import { checkArgnums, checkOptions, splitStatic } from "./static-args.js";
 import { type Atom, ClosedJaxpr, DropVar, Jaxpr, type JaxprEqn, Literal, Var } from "./jaxpr.js";
 
 /** A shape and dtype standing in for an argument (JAX's jax.ShapeDtypeStruct). */
 export class ShapeDtypeStruct {
   readonly shape: Shape;
   readonly dtype: DType;
-  constructor(shape: readonly number[], dtype: DType = "float32", readonly weakType = false) {
+  constructor(shape: readonly number[], dtype: DTypeLike = "float32", readonly weakType = false) {
     this.shape = checkShape(shape, "ShapeDtypeStruct");
     this.dtype = checkDType(dtype, "ShapeDtypeStruct");
   }
@@ -178,19 +179,17 @@ export function traceToJaxpr(
 }
 
 export interface MakeJaxprOptions {
-  /** Positions of arguments passed through as Python-style static values, not traced. */
-  staticArgnums?: number[];
+  /** Positions of arguments passed through as Python-style static values, not traced (an int or a list). */
+  staticArgnums?: number | number[];
 }
 
 /** JAX's make_jaxpr: `makeJaxpr(f)(...args)` returns the ClosedJaxpr of `f` at those argument types. */
 export function makeJaxpr(fn: (...args: any[]) => unknown, opts: MakeJaxprOptions = {}) {
-  const statics = new Set(opts.staticArgnums ?? []);
+  if (typeof fn !== "function") throw new TypeError(`makeJaxpr: expected a function, got ${describe(fn)}`);
+  checkOptions(opts, ["staticArgnums"], "makeJaxpr()");
+  const argnums = checkArgnums(opts.staticArgnums, "staticArgnums", "makeJaxpr");
   return (...args: unknown[]): ClosedJaxpr => {
-    const dynamic = args.filter((_, i) => !statics.has(i));
-    const call = (...dyn: unknown[]) => {
-      let k = 0;
-      return fn(...args.map((a, i) => (statics.has(i) ? a : dyn[k++])));
-    };
-    return traceToJaxpr(call, dynamic).jaxpr;
+    const { dyn, call } = splitStatic(fn, args, argnums, "makeJaxpr");
+    return traceToJaxpr(call, dyn).jaxpr;
   };
 }

@@ -4,11 +4,12 @@
 
 import { ConcreteArray } from "../core/array.js";
 import { asArray, describe } from "../core/scalar.js";
-import { bind, isTracing } from "../core/trace.js";
+import { activeMains, axisFrameOf, bind, isTracing } from "../core/trace.js";
 import type { EmitOptions } from "../backend/emit.js";
 import { buildModule, type ModuleOptions } from "../aot/module.js";
 import { type ClosedJaxpr, convertConstvarsToInvars } from "../jaxpr/jaxpr.js";
-import { type TracedFunction, traceToJaxpr } from "../jaxpr/trace.js";
+import { checkArgnums, checkOptions, splitStatic } from "../jaxpr/static-args.js";
+import { type TracedFunction, leafAval, traceToJaxpr } from "../jaxpr/trace.js";
 import { lowerJaxpr } from "../lower/lower.js";
 import type { Program } from "../lower/ir.js";
 import { pyTuple } from "../shape.js";
@@ -17,9 +18,12 @@ import { type Runnable, compileJaxpr, compileOrInterpret } from "./compile.js";
 import type { Executable } from "./executable.js";
 
 export interface JitOptions {
-  /** Positions of arguments that are not traced: their values are part of the cache key. */
-  staticArgnums?: number[];
+  /** Positions of arguments that are not traced (an int or a list; negative counts from the end): their values are part of the cache key. */
+  staticArgnums?: number | number[];
 }
+
+/** The options jit knows; any other key in its options object is an error naming it. */
+const JIT_OPTIONS = ["staticArgnums"] as const satisfies readonly (keyof JitOptions)[];
 
 interface CacheEntry {
   exe: Runnable;
@@ -94,37 +98,36 @@ function functionName(fn: Function): string {
 /** JAX's jit: `jit(fn, { staticArgnums })`. */
 export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions = {}): Jitted<F> {
   if (typeof fn !== "function") throw new TypeError(`jit: expected a function, got ${describe(fn)}`);
-  const statics = new Set(opts.staticArgnums ?? []);
+  checkOptions(opts, JIT_OPTIONS, "jit()");
+  const argnums = checkArgnums(opts.staticArgnums, "staticArgnums", "jit");
+  const hasStatics = argnums.length > 0;
   const name = functionName(fn);
   const cache = new Map<string, CacheEntry>();
+  const split = (args: unknown[]) => splitStatic(fn, args, argnums, `jit ${name}`);
 
-  const split = (args: unknown[]): { dyn: unknown[]; call: (...dyn: unknown[]) => unknown; staticKey: string } => {
-    if (statics.size === 0) return { dyn: args, call: fn, staticKey: "" };
-    for (const i of statics) {
-      if (i >= args.length) throw new RangeError(`jit ${name}: staticArgnums ${i} is out of range for ${args.length} arguments`);
+  // One trace per signature (tree, avals, static values, and the named axes in scope, whose
+  // sizes collectives bake in), shared by concrete calls and calls inside another trace,
+  // as JAX's jit does. A trace that closed over tracers of an outer transformation is tied
+  // to that trace, so it is not kept.
+  const traces = new Map<string, { t: TracedFunction; callJaxpr: ReturnType<typeof convertConstvarsToInvars> }>();
+  const traceOf = (args: unknown[]) => {
+    const { dyn, call, staticKey } = split(args);
+    const [leaves, tree] = treeFlatten(dyn);
+    const axes = activeMains().map((m) => axisFrameOf(m)).filter((f) => f !== null).map((f) => `${f.axisName}=${f.axisSize}`);
+    const key = `${treeDefString(tree)}|${leaves.map((l, i) => leafAval(l, `${name} argument leaf ${i}`).key).join("")}|${staticKey}|${axes.join(",")}`;
+    let entry = traces.get(key);
+    if (!entry) {
+      const t = traceToJaxpr(call, dyn, name);
+      entry = { t, callJaxpr: convertConstvarsToInvars(t.jaxpr.jaxpr) };
+      if (t.jaxpr.consts.every((c) => c instanceof ConcreteArray)) traces.set(key, entry);
     }
-    const dyn = args.filter((_, i) => !statics.has(i));
-    const staticVals = args.filter((_, i) => statics.has(i));
-    const call = (...d: unknown[]) => {
-      let k = 0;
-      return fn(...args.map((a, i) => (statics.has(i) ? a : d[k++])));
-    };
-    let staticKey: string;
-    try {
-      staticKey = JSON.stringify(staticVals);
-    } catch {
-      throw new TypeError(`jit ${name}: static arguments must be JSON-serialisable values (numbers, strings, plain data)`);
-    }
-    return { dyn, call, staticKey };
+    return { ...entry, leaves };
   };
 
   const traced = (args: unknown[]): unknown => {
-    const { dyn, call } = split(args);
-    const [leaves] = treeFlatten(dyn);
-    const t = traceToJaxpr(call, dyn, name);
-    const jaxpr = convertConstvarsToInvars(t.jaxpr.jaxpr);
+    const { t, callJaxpr, leaves } = traceOf(args);
     const operands = [...t.jaxpr.consts, ...leaves.map((l) => asArray(l as never, `${name} argument`))];
-    const outs = bind("xla_call", operands, { call_jaxpr: jaxpr, name, donated_invars: operands.map(() => false) });
+    const outs = bind("xla_call", operands, { call_jaxpr: callJaxpr, name, donated_invars: operands.map(() => false) });
     return treeUnflatten(t.outTree, outs);
   };
 
@@ -132,7 +135,7 @@ export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions =
     // Fast path: positional Arrays, nothing static.
     let leaves: unknown[];
     let key: string;
-    if (statics.size === 0 && args.every((a) => a instanceof ConcreteArray)) {
+    if (!hasStatics && args.every((a) => a instanceof ConcreteArray)) {
       leaves = args;
       key = `${args.length}|`;
       for (const a of args as ConcreteArray[]) key += a.aval.key;
@@ -147,8 +150,7 @@ export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions =
     if (isTracing(leaves)) return traced(args);
     let entry = cache.get(key);
     if (!entry) {
-      const { dyn, call } = split(args);
-      const t = traceToJaxpr(call, dyn, name);
+      const { t } = traceOf(args);
       entry = { exe: compileOrInterpret(t.jaxpr.jaxpr, t.jaxpr.consts as ConcreteArray[]), outTree: t.outTree };
       cache.set(key, entry);
     }

@@ -27,13 +27,18 @@ function axisNames(axisName: AxisName, where: string): string[] {
 }
 
 /** The product of the sizes of the named axes; NameError for an unbound name. */
-function axisSize(names: readonly string[]): number {
+function sizeOfAxes(names: readonly string[]): number {
   return names.reduce((n, name) => n * (axisFrameOf(lookupAxis(name)) as AxisFrame).axisSize, 1);
 }
 
 function leavesOf(x: unknown, where: string): [Array[], ReturnType<typeof treeFlatten>[1]] {
   const [leaves, tree] = treeFlatten(x);
   return [leaves.map((l, i) => asArray(l as ArrayLike, `${where} operand ${i}`)), tree];
+}
+
+/** JAX's lax.axis_size: the size of the named axis (the product, for several names), as a number. */
+export function axisSize(axisName: AxisName): number {
+  return sizeOfAxes(axisNames(axisName, "axis_size"));
 }
 
 /**
@@ -45,7 +50,7 @@ export function psum<T>(x: T, axisName: AxisName): Collected<T> {
   const names = axisNames(axisName, "psum");
   const [leaves, tree] = leavesOf(x, "psum");
   if (!leaves.some((l) => l instanceof Tracer)) {
-    const size = axisSize(names);
+    const size = sizeOfAxes(names);
     return treeUnflatten(tree, leaves.map((l) => {
       let c = l as ConcreteArray;
       if (c.dtype === "bool") c = evalPrimitive("convert_element_type", [c], { new_dtype: "int32", weak_type: false })[0]!;
@@ -72,7 +77,7 @@ export const pmin = reduceCollective("pmin");
 /** Mean over the named axis: psum divided by the axis size (true division, as JAX's). */
 export function pmean<T>(x: T, axisName: AxisName): Collected<T> {
   const names = axisNames(axisName, "pmean");
-  const n = axisSize(names);
+  const n = sizeOfAxes(names);
   return treeMap((v) => divide(v as Array, n), psum(x, names)) as Collected<T>;
 }
 
@@ -88,7 +93,7 @@ export function allGather<T>(x: T, axisName: string, opts: AllGatherOptions = {}
   if (typeof axisName !== "string") {
     throw new TypeError(`allGather gathers over one axis name (a string), got ${JSON.stringify(axisName)}`);
   }
-  const size = axisSize([axisName]);
+  const size = sizeOfAxes([axisName]);
   const tiled = opts.tiled ?? false;
   const [leaves, tree] = leavesOf(x, "allGather");
   return treeUnflatten(tree, leaves.map((l) => {
@@ -109,7 +114,7 @@ export function allGather<T>(x: T, axisName: string, opts: AllGatherOptions = {}
  */
 export function ppermute<T>(x: T, axisName: string, perm: readonly (readonly [number, number])[]): Collected<T> {
   if (typeof axisName !== "string") throw new TypeError(`ppermute: axis_name must be a string, got ${JSON.stringify(axisName)}`);
-  const n = axisSize([axisName]);
+  const n = sizeOfAxes([axisName]);
   const pairs = perm.map((p) => {
     if (!globalThis.Array.isArray(p) || p.length !== 2 || !p.every((i) => Number.isInteger(i) && i >= 0 && i < n)) {
       throw new RangeError(`ppermute: each pair must be two axis indices in [0, ${n}), got ${JSON.stringify(p)}`);
@@ -129,7 +134,7 @@ export function axisIndex(axisName: AxisName): Array {
   let idx: Array | null = null;
   for (const name of names) {
     const i = bind1("axis_index", [], { axis_name: name });
-    idx = idx === null ? i : bind1("add", [bind1("mul", [idx, scalarArray(axisSize([name]), { dtype: "int32", weakType: true })], {}), i], {});
+    idx = idx === null ? i : bind1("add", [bind1("mul", [idx, scalarArray(sizeOfAxes([name]), { dtype: "int32", weakType: true })], {}), i], {});
   }
   return idx!;
 }

@@ -6,7 +6,8 @@ import { asArray, scalarArray } from "../core/scalar.js";
 import { bind1 } from "../core/trace.js";
 import { type DType, checkDType } from "../dtypes.js";
 import type { BinaryPrimitive, DimensionNumbers, UnaryPrimitive } from "../primitives/params.js";
-import { checkShape, normalizeAxes, pyTuple } from "../shape.js";
+import { axisList, checkShape, normalizeAxes, pyTuple } from "../shape.js";
+import { treeFlatten, treeUnflatten } from "../tree.js";
 
 /** JS scalars among the operands take the dtype of the first Array operand. */
 function operands(xs: ArrayLike[], where: string): Array[] {
@@ -118,6 +119,7 @@ export function squeeze(x: ArrayLike, dimensions: readonly number[]): Array {
 /** lax.expand_dims: inserts size-1 dimensions, as a broadcast_in_dim like JAX. */
 export function expandDims(x: ArrayLike, dimensions: readonly number[]): Array {
   const a = asArray(x, "expandDims");
+  dimensions = axisList(dimensions, "expandDims dimensions");
   const outNdim = a.ndim + dimensions.length;
   const dims = normalizeAxes(dimensions, outNdim, "expandDims dimensions");
   const shape: number[] = [];
@@ -229,8 +231,18 @@ export function full(shape: readonly number[], fillValue: ArrayLike, dtype?: DTy
   return broadcastInDim(c, s, []);
 }
 
-/** Binds stop_gradient on floats only; other dtypes have no gradient to stop (as in JAX). */
-export function stopGradient(x: ArrayLike): Array {
-  const a = asArray(x, "stopGradient");
-  return a.dtype === "float32" ? bind1("stop_gradient", [a], {}) : a;
+/** A pytree with every number, boolean and Array leaf an Array. */
+export type Leaves<T> = T extends ArrayLike ? Array : T extends null | undefined ? T : { [K in keyof T]: Leaves<T[K]> };
+
+/**
+ * Binds stop_gradient on floats only; other dtypes have no gradient to stop (as in JAX).
+ * Like JAX's, it maps over a pytree: each leaf is stopped, the structure kept.
+ */
+export function stopGradient<T>(x: T): Leaves<T>;
+export function stopGradient(x: unknown): unknown {
+  const [leaves, tree] = treeFlatten(x);
+  return treeUnflatten(tree, leaves.map((l, i) => {
+    const a = asArray(l as ArrayLike, leaves.length === 1 && tree.kind === "leaf" ? "stopGradient" : `stopGradient leaf ${i}`);
+    return a.dtype === "float32" ? bind1("stop_gradient", [a], {}) : a;
+  }));
 }

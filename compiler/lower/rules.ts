@@ -58,8 +58,8 @@ function endCollective(ctx: Lowering): void {
 }
 
 /**
- * psum/pmax/pmin across devices: each device reduces every slot, in device order. Each
- * operand (psum of a pytree binds one psum of all its leaves) goes through the slots in turn.
+ * psum/pmax/pmin across devices: each device reduces every slot, in device order. A pytree
+ * operand binds one collective with several operands; each goes through the workspace in turn.
  */
 function reduceCollective<P extends "psum" | "pmax" | "pmin">(op: "sum" | "max" | "min"): LoweringRule<P> {
   return (ctx, xs, params, outs, vs) => {

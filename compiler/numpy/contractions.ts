@@ -107,9 +107,12 @@ export function tensordot(a: ArrayLike, b: ArrayLike, axes: number | readonly [n
     xa = globalThis.Array.from({ length: axes }, (_, i) => x.ndim - axes + i);
     ya = globalThis.Array.from({ length: axes }, (_, i) => i);
   } else {
+    if (!globalThis.Array.isArray(axes) || axes.length !== 2) {
+      throw new TypeError("tensordot axes argument must be an int, a pair of ints, or a pair of lists/tuples of ints.");
+    }
     const [p, q] = axes;
-    xa = normalizeAxes(typeof p === "number" ? [p] : p, x.ndim, "tensordot axes");
-    ya = normalizeAxes(typeof q === "number" ? [q] : q, y.ndim, "tensordot axes");
+    xa = normalizeAxes(p, x.ndim, "tensordot axes");
+    ya = normalizeAxes(q, y.ndim, "tensordot axes");
     if (xa.length !== ya.length) {
       throw new TypeError(
         `tensordot requires axes lists to have equal length, got ${pyTuple(xa)} and ${pyTuple(ya)}.`,

@@ -2,13 +2,13 @@
 
 import { type Array, type ArrayLike, ConcreteArray } from "../core/array.js";
 import { asArray } from "../core/scalar.js";
-import { type DType, type TypedArray, castScalar, checkDType, dtypeOfTypedArray, typedArrayFor } from "../dtypes.js";
+import { type DType, type DTypeLike, type TypedArray, castScalar, checkDType, dtypeOfTypedArray, typedArrayFor } from "../dtypes.js";
 import * as lax from "../lax/lax.js";
 import { ShapedArray, checkShape, pyTuple, sizeOf } from "../shape.js";
 import { broadcastToShape } from "./promote.js";
 
 export interface DTypeOption {
-  dtype?: DType;
+  dtype?: DTypeLike;
 }
 
 const INT32_MAX = 2147483647, INT32_MIN = -2147483648;

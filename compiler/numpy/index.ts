@@ -3,7 +3,7 @@
 import { registerArrayMethods } from "../core/array.js";
 import type { Array as WaxArray, ArrayLike } from "../core/array.js";
 import { asArray } from "../core/scalar.js";
-import { type DType, checkDType } from "../dtypes.js";
+import { type DTypeLike, checkDType } from "../dtypes.js";
 import * as lax from "../lax/lax.js";
 import * as contractions from "./contractions.js";
 import * as elementwise from "./elementwise.js";
@@ -24,11 +24,9 @@ export * as nn from "./nn.js";
 export type { DType } from "../dtypes.js";
 export { Array, type ArrayLike } from "../core/array.js";
 
-export const float32: DType = "float32";
-export const int32: DType = "int32";
-export const bool: DType = "bool";
+export { float32, int32, bool_, bool, type ScalarType } from "./scalar-types.js";
 
-export function astype(x: ArrayLike, dtype: DType): WaxArray {
+export function astype(x: ArrayLike, dtype: DTypeLike): WaxArray {
   return lax.convertElementType(asArray(x, "astype"), checkDType(dtype, "astype"));
 }
 

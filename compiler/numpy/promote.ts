@@ -4,7 +4,7 @@ import type { Array, ArrayLike } from "../core/array.js";
 import { asArray, scalarArray, typeInfo } from "../core/scalar.js";
 import { type TypeInfo, resultType } from "../dtypes.js";
 import * as lax from "../lax/lax.js";
-import { broadcastShapes, normalizeAxes, normalizeAxis } from "../shape.js";
+import { broadcastShapes, normalizeAxes } from "../shape.js";
 
 /** Converts every argument to the joined type (JAX's _promote_dtypes). */
 export function promoteDtypes(xs: readonly ArrayLike[], where: string, to?: (t: TypeInfo) => TypeInfo): Array[] {
@@ -65,8 +65,7 @@ export function broadcastToShape(x: Array, shape: readonly number[]): Array {
 export type AxisArg = number | readonly number[] | null | undefined;
 
 /** Reduction axes: none means all; numbers may be negative. */
-export function reductionAxes(axis: AxisArg, ndim: number): number[] {
+export function reductionAxes(axis: AxisArg, ndim: number, where = "axis"): number[] {
   if (axis === null || axis === undefined) return globalThis.Array.from({ length: ndim }, (_, i) => i);
-  if (typeof axis === "number") return [normalizeAxis(axis, ndim)];
-  return normalizeAxes(axis, ndim).sort((a, b) => a - b);
+  return normalizeAxes(axis, ndim, where).sort((a, b) => a - b);
 }

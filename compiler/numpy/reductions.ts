@@ -2,14 +2,14 @@
 
 import type { Array, ArrayLike } from "../core/array.js";
 import { asArray } from "../core/scalar.js";
-import { type DType, checkDType } from "../dtypes.js";
+import { type DTypeLike, checkDType } from "../dtypes.js";
 import * as lax from "../lax/lax.js";
 import { normalizeAxis } from "../shape.js";
 import { type AxisArg, reductionAxes } from "./promote.js";
 
 export interface ReduceOptions {
   keepdims?: boolean;
-  dtype?: DType;
+  dtype?: DTypeLike;
 }
 
 function keep(x: Array, axes: number[], keepdims: boolean | undefined): Array {

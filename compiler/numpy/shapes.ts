@@ -3,12 +3,15 @@
 import type { Array, ArrayLike } from "../core/array.js";
 import { asArray } from "../core/scalar.js";
 import * as lax from "../lax/lax.js";
-import { normalizeAxes, normalizeAxis, pyTuple, sizeOf } from "../shape.js";
+import { axisList, checkShape, normalizeAxes, normalizeAxis, pyTuple, showValue, sizeOf } from "../shape.js";
 import { broadcastToShape, promoteDtypes } from "./promote.js";
 
 /** np.reshape; one dimension may be -1 and is inferred. */
 export function reshape(x: ArrayLike, shape: number | readonly number[]): Array {
   const a = asArray(x, "reshape");
+  if (typeof shape !== "number" && !(globalThis.Array.isArray(shape) && shape.every((d) => typeof d === "number"))) {
+    throw new TypeError(`reshape: the new shape must be an integer or a list of integers, got ${showValue(shape)}`);
+  }
   const s = typeof shape === "number" ? [shape] : [...shape];
   const unknown = s.filter((d) => d === -1).length;
   const bad = () =>
@@ -34,6 +37,7 @@ export function ravel(x: ArrayLike): Array {
 export function transpose(x: ArrayLike, axes?: readonly number[] | null): Array {
   const a = asArray(x, "transpose");
   if (axes === undefined || axes === null) return lax.transpose(a, a.shape.map((_, i) => a.ndim - 1 - i));
+  if (!globalThis.Array.isArray(axes)) throw new TypeError(`transpose: axes must be a list of integers, got ${showValue(axes)}`);
   if (axes.length !== a.ndim) throw new RangeError(`axes don't match array: got axes ${pyTuple(axes)} for an array of shape ${pyTuple(a.shape)}`);
   return lax.transpose(a, normalizeAxes(axes, a.ndim, "transpose axes"));
 }
@@ -48,8 +52,8 @@ export function swapaxes(x: ArrayLike, axis1: number, axis2: number): Array {
 
 export function moveaxis(x: ArrayLike, source: number | readonly number[], destination: number | readonly number[]): Array {
   const a = asArray(x, "moveaxis");
-  const src = normalizeAxes(typeof source === "number" ? [source] : source, a.ndim, "source");
-  const dst = normalizeAxes(typeof destination === "number" ? [destination] : destination, a.ndim, "destination");
+  const src = normalizeAxes(source, a.ndim, "source");
+  const dst = normalizeAxes(destination, a.ndim, "destination");
   if (src.length !== dst.length) {
     throw new RangeError("`source` and `destination` arguments must have the same number of elements");
   }
@@ -61,7 +65,7 @@ export function moveaxis(x: ArrayLike, source: number | readonly number[], desti
 }
 
 export function expandDims(x: ArrayLike, axis: number | readonly number[]): Array {
-  return lax.expandDims(asArray(x, "expandDims"), typeof axis === "number" ? [axis] : axis);
+  return lax.expandDims(asArray(x, "expandDims"), axisList(axis, "expandDims axis"));
 }
 
 export function squeeze(x: ArrayLike, axis?: number | readonly number[] | null): Array {
@@ -69,7 +73,7 @@ export function squeeze(x: ArrayLike, axis?: number | readonly number[] | null):
   if (axis === undefined || axis === null) {
     return lax.squeeze(a, a.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0));
   }
-  const axes = normalizeAxes(typeof axis === "number" ? [axis] : axis, a.ndim, "squeeze axis");
+  const axes = normalizeAxes(axis, a.ndim, "squeeze axis");
   for (const ax of axes) {
     if (a.shape[ax] !== 1) {
       throw new RangeError(
@@ -81,7 +85,7 @@ export function squeeze(x: ArrayLike, axis?: number | readonly number[] | null):
 }
 
 export function broadcastTo(x: ArrayLike, shape: number | readonly number[]): Array {
-  return broadcastToShape(asArray(x, "broadcastTo"), typeof shape === "number" ? [shape] : shape);
+  return broadcastToShape(asArray(x, "broadcastTo"), checkShape(shape, "broadcastTo"));
 }
 
 /** np.concatenate along `axis` (null: flatten every input first). */

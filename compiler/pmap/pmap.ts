@@ -10,7 +10,7 @@ import { type Jaxpr, convertConstvarsToInvars } from "../jaxpr/jaxpr.js";
 import { ShapeDtypeStruct, type TracedFunction, traceToJaxpr } from "../jaxpr/trace.js";
 import { normalizeAxis } from "../shape.js";
 import { broadcastPrefix, treeDefString, treeFlatten, treeUnflatten } from "../tree.js";
-import { ValueError } from "../transforms/vmap.js";
+import { ValueError, checkSpecLeaves } from "../transforms/vmap.js";
 
 export interface PmapOptions {
   /** Which axis of each argument to map (a pytree prefix; null: not mapped). Default 0. */
@@ -24,6 +24,8 @@ export interface PmapOptions {
 export function pmap<F extends (...args: any[]) => any>(fn: F, axisName: string, opts: PmapOptions = {}): (...args: Parameters<F>) => ReturnType<F> {
   if (typeof fn !== "function") throw new TypeError(`pmap: expected a function, got ${describe(fn)}`);
   if (typeof axisName !== "string" || axisName === "") throw new TypeError(`pmap: axisName must be a non-empty string, got ${JSON.stringify(axisName)}`);
+  checkSpecLeaves(opts.inAxes === undefined ? 0 : opts.inAxes, "in_axes", "pmap");
+  checkSpecLeaves(opts.outAxes === undefined ? 0 : opts.outAxes, "out_axes", "pmap");
   const name = fn.name || "<lambda>";
   // One trace (and one open jaxpr, the key of the compiled per-device module) per signature.
   const cache = new Map<string, { traced: TracedFunction; jaxpr: Jaxpr }>();

@@ -5,7 +5,7 @@
 
 import { type Array, ConcreteArray } from "../core/array.js";
 import { scalarArray } from "../core/scalar.js";
-import { type AxisFrame, bind, bind1 } from "../core/trace.js";
+import { type AxisFrame, bind, bind1, usedAxisNames } from "../core/trace.js";
 import type { DType } from "../dtypes.js";
 import * as lax from "../lax/lax.js";
 import {
@@ -22,7 +22,24 @@ import { customJvpCallBatcher, customLinBatcher, customVjpCallBatcher } from "..
 /** Where an operand's batch dimension is, or null when it is the same for every example. */
 export type BatchDim = number | null;
 
-export type BatchRule<P extends Primitive> = (vals: Array[], dims: BatchDim[], params: Params<P>) => [Array[], BatchDim[]];
+/** `frame` is the axis being mapped: call rules batch their bodies over it, name included. */
+export type BatchRule<P extends Primitive> = (vals: Array[], dims: BatchDim[], params: Params<P>, frame: AxisFrame) => [Array[], BatchDim[]];
+
+/**
+ * Whether `jaxpr` (or a jaxpr it calls) has a collective over axis `name`: a call of it
+ * must then be batched even when no operand is, so that the collective meets its axis.
+ */
+export function jaxprUsesAxis(jaxpr: Jaxpr, name: string): boolean {
+  return jaxpr.eqns.some((e) => {
+    if (usedAxisNames(e.primitive, e.params).includes(name)) return true;
+    if (e.primitive === "xla_call") return jaxprUsesAxis((e.params as Params<"xla_call">).call_jaxpr, name);
+    if (e.primitive === "xla_pmap") {
+      const p = e.params as Params<"xla_pmap">;
+      return p.axis_name !== name && jaxprUsesAxis(p.call_jaxpr, name); // a pmap of the same name shadows it
+    }
+    return false;
+  });
+}
 
 const range = (n: number): number[] => globalThis.Array.from({ length: n }, (_, i) => i);
 
@@ -288,12 +305,14 @@ function batchedCall(callee: Jaxpr, key: string, make: () => { jaxpr: Jaxpr; con
 
 const specKey = (xs: Array[]) => xs.map((x) => x.aval.key).join("");
 
-const xlaCallBatcher: BatchRule<"xla_call"> = (vals, dims, params) => {
-  const size = batchSize(vals, dims);
+const xlaCallBatcher: BatchRule<"xla_call"> = (vals, dims, params, frame) => {
+  const size = frame.axisSize;
   const moved = vals.map((v, i) => (dims[i] === null ? v : moveBatchAxis(v, dims[i]!, 0)));
   const inAxes = dims.map((d) => (d === null ? null : 0));
-  const { jaxpr, consts } = batchedCall(params.call_jaxpr, `${inAxes.join(",")}|${size}|${specKey(moved)}`, () => {
-    const body = (...args: Array[]) => vmap((...a: Array[]) => evalJaxpr(params.call_jaxpr, [], a), inAxes, 0, { axisSize: size })(...args);
+  // The body is batched under the same axis name, so its collectives over that axis reduce over the batch.
+  const axisName = frame.axisName;
+  const { jaxpr, consts } = batchedCall(params.call_jaxpr, `${inAxes.join(",")}|${size}|${axisName}|${specKey(moved)}`, () => {
+    const body = (...args: Array[]) => vmap((...a: Array[]) => evalJaxpr(params.call_jaxpr, [], a), inAxes, 0, { axisSize: size, axisName })(...args);
     const t = traceToJaxpr(body, moved.map((v) => new ShapeDtypeStruct(v.shape, v.dtype, v.weakType)), params.name).jaxpr;
     return { jaxpr: convertConstvarsToInvars(t.jaxpr), consts: t.consts };
   });
@@ -310,8 +329,9 @@ const xlaCallBatcher: BatchRule<"xla_call"> = (vals, dims, params) => {
  * pmap under vmap: the batch dim moves next to the mapped axis, so each device's shard
  * carries it at 0, and the per-device jaxpr is vmapped.
  */
-const xlaPmapBatcher: BatchRule<"xla_pmap"> = (vals, dims, params) => {
-  const size = batchSize(vals, dims);
+const xlaPmapBatcher: BatchRule<"xla_pmap"> = (vals, dims, params, frame) => {
+  const size = frame.axisSize;
+  const axisName = frame.axisName === params.axis_name ? null : frame.axisName; // the pmap's own name shadows it
   const moved = vals.map((v, i) => {
     const d = dims[i];
     if (d === null || d === undefined) return v;
@@ -320,8 +340,8 @@ const xlaPmapBatcher: BatchRule<"xla_pmap"> = (vals, dims, params) => {
     return moveBatchAxis(v, d, ax === null || ax === undefined ? 0 : ax === 0 ? 1 : 0);
   });
   const shardAxes = dims.map((d) => (d === null ? null : 0));
-  const { jaxpr, consts } = batchedCall(params.call_jaxpr, `${shardAxes.join(",")}|${size}|${specKey(moved)}`, () => {
-    const body = (...args: Array[]) => vmap((...a: Array[]) => evalJaxpr(params.call_jaxpr, [], a), shardAxes, 0, { axisSize: size })(...args);
+  const { jaxpr, consts } = batchedCall(params.call_jaxpr, `${shardAxes.join(",")}|${size}|${axisName}|${specKey(moved)}`, () => {
+    const body = (...args: Array[]) => vmap((...a: Array[]) => evalJaxpr(params.call_jaxpr, [], a), shardAxes, 0, { axisSize: size, axisName })(...args);
     const shardSpecs = moved.map((v, i) => {
       const ax = params.in_axes[i];
       const shape = ax === null || ax === undefined ? [...v.shape] : v.shape.filter((_, k) => k !== ax);
@@ -349,9 +369,9 @@ export const batchingRules: RuleTable<{ [P in Primitive]: BatchRule<P> }> = {
   xla_call: xlaCallBatcher,
   xla_pmap: xlaPmapBatcher,
   // Wrapped: autodiff/custom.ts imports this module (a cycle), so its rules are read at call time.
-  custom_jvp_call: (vals, dims, params) => customJvpCallBatcher(vals, dims, params),
-  custom_vjp_call_jaxpr: (vals, dims, params) => customVjpCallBatcher(vals, dims, params),
-  custom_lin: (vals, dims, params) => customLinBatcher(vals, dims, params),
+  custom_jvp_call: (vals, dims, params, frame) => customJvpCallBatcher(vals, dims, params, frame),
+  custom_vjp_call_jaxpr: (vals, dims, params, frame) => customVjpCallBatcher(vals, dims, params, frame),
+  custom_lin: (vals, dims, params, frame) => customLinBatcher(vals, dims, params, frame),
   ppermute: ppermuteBatcher,
   ...table<UnaryPrimitive>(UNARY_PRIMITIVES, vectorizedBatcher),
   ...table<BinaryPrimitive>(BINARY_PRIMITIVES, broadcastBatcher),

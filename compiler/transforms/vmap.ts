@@ -3,7 +3,7 @@
 // batching rule. Because it is an ordinary trace, nested vmaps, makeJaxpr(vmap(f)) and
 // vmap of evalJaxpr compose with no special cases.
 
-import type { Array, ConcreteArray } from "../core/array.js";
+import { Array, type ArrayLike, type ConcreteArray } from "../core/array.js";
 import { evalJaxpr } from "../jaxpr/jaxpr.js";
 import { setPmapReference } from "../primitives/impl.js";
 import { asArray } from "../core/scalar.js";
@@ -15,7 +15,7 @@ import { ShapedArray, normalizeAxis, pyTuple } from "../shape.js";
 import { type TreeDef, broadcastPrefix, treeDefString, treeFlatten, treeUnflatten } from "../tree.js";
 import {
   type BatchDim, type BatchRule, type CollectivePrimitive, type CollectiveRule, batchingRules, broadcastAxis,
-  collectiveRules, moveBatchAxis,
+  collectiveRules, jaxprUsesAxis, moveBatchAxis,
 } from "./batching.js";
 
 /** JAX raises ValueError for a bad vmap spec or inconsistent sizes; JS has none, so ours is named the same. */
@@ -54,6 +54,15 @@ export class BatchTrace extends Trace {
     return new BatchTracer(this, x, null);
   }
 
+  /** A jit or pmap call whose body has a collective over this axis. */
+  private callUsesAxis<P extends Primitive>(prim: P, params: Params<P>): boolean {
+    const name = this.frame.axisName;
+    if (name === null) return false;
+    if (prim === "xla_call") return jaxprUsesAxis((params as Params<"xla_call">).call_jaxpr, name);
+    if (prim === "xla_pmap") return jaxprUsesAxis((params as Params<"xla_pmap">).call_jaxpr, name) && (params as Params<"xla_pmap">).axis_name !== name;
+    return false;
+  }
+
   processPrimitive<P extends Primitive>(prim: P, tracers: Array[], params: Params<P>): Array[] {
     const ts = tracers as BatchTracer[];
     const vals = ts.map((t) => t.val), dims = ts.map((t) => t.batchDim);
@@ -61,10 +70,10 @@ export class BatchTrace extends Trace {
     if (usedAxisNames(prim, params).some((n) => lookupAxis(n) === this.main)) {
       const rule = collectiveRules[prim as CollectivePrimitive] as unknown as CollectiveRule<CollectivePrimitive>;
       [outs, outDims] = rule(this.frame, vals, dims, params as Params<CollectivePrimitive>);
-    } else if (dims.every((d) => d === null)) {
+    } else if (dims.every((d) => d === null) && !this.callUsesAxis(prim, params)) {
       return bind(prim, vals, params);
     } else {
-      [outs, outDims] = (batchingRules[prim] as BatchRule<P>)(vals, dims, params);
+      [outs, outDims] = (batchingRules[prim] as BatchRule<P>)(vals, dims, params, this.frame);
     }
     return outs.map((v, i) => new BatchTracer(this, v, outDims[i]!));
   }
@@ -122,8 +131,8 @@ export function vmap<F extends (...args: any[]) => any>(
       const outSpecs = flattenAxes("vmap out_axes", outAxes, out, outTree);
       const paths = leafPaths(outTree);
       const results = outLeaves.map((o, i) => {
-        const t = fullRaise(trace, asArray(o as never, `vmap output leaf ${i}`)) as BatchTracer;
-        return matchAxis(t.val, t.batchDim, outSpecs[i]!, size, paths[i]!);
+        const t = fullRaise(trace, asArray(checkOutput(o), `vmap output leaf ${i}`)) as BatchTracer;
+        return matchAxis(t.val, t.batchDim, outSpecs[i]!, size, paths[i]!, axisName);
       });
       return treeUnflatten(outTree, results);
     });
@@ -143,9 +152,10 @@ function mappedAxis(x: Array, spec: number): number {
 }
 
 /** Moves (or broadcasts) a result's batch dim to where out_axes asks (JAX's matchaxis). */
-function matchAxis(x: Array, src: BatchDim, dst: number | null, size: number, path: string): Array {
+function matchAxis(x: Array, src: BatchDim, dst: number | null, size: number, path: string, axisName: string | null): Array {
   if (src === null && dst === null) return x;
   if (dst === null) {
+    if (axisName !== null) throw new ValueError(`vmap has mapped output (axis_name=${axisName}) but out_axes is None`);
     throw new ValueError(`at vmap out_axes${path}, got axis spec None but output was batched on axis ${src}`);
   }
   const ndim = src === null ? x.ndim + 1 : x.ndim;
@@ -167,16 +177,30 @@ function specRepr(spec: unknown): string {
   if (typeof spec === "object") {
     return `{${Object.keys(spec).map((k) => `'${k}': ${specRepr((spec as Record<string, unknown>)[k])}`).join(", ")}}`;
   }
+  if (typeof spec === "boolean") return spec ? "True" : "False";
+  if (typeof spec === "string") return `'${spec}'`;
   return String(spec);
 }
 
-function checkSpecLeaves(spec: AxisSpec, what: "in_axes" | "out_axes"): void {
+/** JAX's check that every leaf of an in_axes/out_axes spec is an int (or None). */
+export function checkSpecLeaves(spec: unknown, what: "in_axes" | "out_axes", transform: "vmap" | "pmap" = "vmap"): void {
   const [leaves] = treeFlatten(spec);
   if (!leaves.every((l) => Number.isInteger(l))) {
     throw new TypeError(
-      `vmap ${what} must be an int, None, or (nested) container with those types as leaves, but got ${specRepr(spec)}.`,
+      `${transform} ${what} must be an int, None, or (nested) container with those types as leaves, but got ${specRepr(spec)}.`,
     );
   }
+}
+
+/** An output leaf must be an array or a scalar: JAX's message otherwise. */
+function checkOutput(x: unknown): ArrayLike {
+  if (x instanceof Array || typeof x === "number" || typeof x === "boolean") return x;
+  const type = x === null ? "null" : typeof x === "object" ? (x.constructor?.name ?? "Object") : typeof x;
+  let shown: string;
+  if (typeof x === "function") shown = `<function ${x.name || "<lambda>"}>`;
+  else if (typeof x === "string") shown = `'${x}'`;
+  else shown = String(x);
+  throw new TypeError(`Output from batched function ${shown} with type ${type} is not a valid JAX type`);
 }
 
 /** One axis (or null) per leaf of `value`, from a spec that is a prefix of its structure. */
