@@ -16,7 +16,7 @@ import { T } from "../compiler/backend/builder.js";
 import { observeEmitted } from "../compiler/backend/compile.js";
 import { encodeEntries, type EntryProgram } from "../compiler/backend/emit.js";
 import { ModuleBuilder, encodeModule } from "../compiler/backend/encoder.js";
-import { checkProgram, generateProgram } from "./random-programs.js";
+import { checkProgram, generateProgram } from "./fuzz/index.js";
 
 const modules: { bytes: Uint8Array; entries: EntryProgram[] }[] = [];
 
