@@ -4,6 +4,8 @@
 // the dtype of the array they meet. With only bool, int32 and float32 the lattice
 // bool < int* < int32 < float* < float32 is a chain, so a join is a max.
 
+import { MAX_ARRAY_BYTES } from "../runtime/memory.js";
+
 export type DType = "float32" | "int32" | "bool";
 
 export const DTYPES: readonly DType[] = ["float32", "int32", "bool"];
@@ -43,6 +45,12 @@ export function isInt(dtype: DType): boolean {
 }
 
 export function typedArrayFor(dtype: DType, size: number): TypedArray {
+  const bytes = size * (dtype === "bool" ? 1 : 4);
+  if (bytes > MAX_ARRAY_BYTES) {
+    throw new RangeError(
+      `wax: an array of ${size} ${dtype} elements needs ${bytes} bytes; wax arrays are at most ${MAX_ARRAY_BYTES} bytes (2 GiB)`,
+    );
+  }
   switch (dtype) {
     case "float32":
       return new Float32Array(size);

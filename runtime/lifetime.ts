@@ -1,18 +1,84 @@
-// Freeing array buffers in the shared memory: explicitly (dispose / using) or, for arrays
-// the program forgets, when the garbage collector finalises them. Finalisers run between
-// tasks, so a long synchronous loop that makes large arrays should dispose them.
+// Freeing array buffers in the shared memory: explicitly (dispose / using / scope /
+// donation) or, for arrays the program forgets, when the garbage collector finalises them.
+//
+// The collector only runs when it thinks memory is short, and a handle to 4 MB of wasm
+// memory is a few dozen bytes of JS heap. So every tracked block also hands its owner an
+// "external weight": an untouched ArrayBuffer of about the block's size, which the engine
+// counts as external memory (V8 and other engines schedule collections by it) and the OS
+// never backs with pages while nobody writes it. Weights are shared: blocks under
+// WEIGHT_BYTES draw on one ArrayBuffer of WEIGHT_BYTES until it is used up, so the
+// engine sees one allocation per WEIGHT_BYTES of wasm memory, each big enough that the C
+// allocator maps it fresh (glibc's mmap threshold tops out at 32 MiB) and never zeroes it.
+//
+// Finalisers run between tasks, so a synchronous loop must free its arrays itself.
 
-import { waxMemory } from "./memory.js";
+import type { WaxMemory } from "./memory.js";
 
-const registry = new FinalizationRegistry<number>((ptr) => waxMemory().free(ptr));
+/** A block's address and the memory it lives in; what a finaliser needs to free it. */
+interface Held {
+  memory: WaxMemory;
+  ptr: number;
+}
 
-/** Frees `ptr` when `owner` is garbage collected, unless released first. */
-export function track(owner: object, ptr: number): void {
-  registry.register(owner, ptr, owner);
+const registry = new FinalizationRegistry<Held>(({ memory, ptr }) => {
+  memory.free(ptr);
+  memory.liveArrays--;
+  memory.finalizedBlocks++;
+});
+
+/** Blocks of views handed out by arrays disposed since: freed when the view is collected. */
+const viewRegistry = new FinalizationRegistry<Held>(({ memory, ptr }) => memory.free(ptr));
+
+export const WEIGHT_BYTES = 64 << 20;
+let shared: { weight: ArrayBuffer; left: number } | null = null;
+
+function newWeight(bytes: number): ArrayBuffer | null {
+  try {
+    return new ArrayBuffer(bytes);
+  } catch {
+    return null; // no address space for it: the collector simply gets less of a hint
+  }
+}
+
+/** An object to keep alive alongside a block of `bytes`, so the engine counts its size. */
+export function externalWeight(bytes: number): ArrayBuffer | null {
+  if (bytes >= WEIGHT_BYTES) return newWeight(bytes);
+  if (shared === null || shared.left < bytes) {
+    const weight = newWeight(WEIGHT_BYTES);
+    if (weight === null) return null;
+    shared = { weight, left: WEIGHT_BYTES };
+  }
+  shared.left -= bytes;
+  return shared.weight;
+}
+
+/**
+ * Frees the block at `ptr` of `memory` when `owner` is garbage collected, unless released
+ * first. Returns the external weight that `owner` must keep (see above).
+ */
+export function track(owner: object, memory: WaxMemory, ptr: number, bytes: number): ArrayBuffer | null {
+  registry.register(owner, { memory, ptr }, owner);
+  memory.liveArrays++;
+  return externalWeight(bytes);
+}
+
+/** Forgets `owner`'s finaliser without freeing: the block now belongs to someone else (donation). */
+export function untrack(owner: object, memory: WaxMemory): void {
+  registry.unregister(owner);
+  memory.liveArrays--;
 }
 
 /** Frees `ptr` now and forgets `owner`'s finaliser. */
-export function release(owner: object, ptr: number): void {
-  registry.unregister(owner);
-  waxMemory().free(ptr);
+export function release(owner: object, memory: WaxMemory, ptr: number): void {
+  untrack(owner, memory);
+  memory.free(ptr);
+}
+
+/**
+ * Releases `owner`'s block once `view` (a typed array over it that was handed out) is
+ * collected too, so that a view of a disposed array never reads another array's data.
+ */
+export function releaseAfterView(owner: object, memory: WaxMemory, ptr: number, view: object): void {
+  untrack(owner, memory);
+  viewRegistry.register(view, { memory, ptr });
 }

@@ -5,6 +5,7 @@
 // shared memory (SharedArray) are passed by address, without a copy.
 
 import { type EntrySpec, type Manifest, type ManifestDType, ManifestError, elementBytes, fromBase64, readManifest } from "./manifest.js";
+import { release, track } from "./lifetime.js";
 import { type WaxMemory, waxMemory } from "./memory.js";
 
 export type TypedArray = Float32Array | Int32Array | Uint8Array;
@@ -48,8 +49,9 @@ function checkShape(shape: readonly number[], what: string): number[] {
 
 /**
  * An array in the shared memory, to fill through `data` and pass to an entry without a
- * copy, or to receive an entry's output. Call dispose() (or `using`) to free it; until
- * then it holds its block, and after it `data` must not be used.
+ * copy, or to receive an entry's output. Call dispose() (or `using`) to free it, or
+ * let the garbage collector free it once it is forgotten; after dispose() `data` must
+ * not be used.
  */
 export class SharedArray {
   readonly shape: readonly number[];
@@ -57,6 +59,8 @@ export class SharedArray {
   readonly byteLength: number;
   #ptr: number;
   readonly #data: TypedArray;
+  /** Keeps the engine aware of the bytes held (see lifetime.ts). */
+  #weight: ArrayBuffer | null;
 
   constructor(
     readonly memory: WaxMemory,
@@ -70,6 +74,7 @@ export class SharedArray {
     this.#ptr = memory.alloc(this.byteLength);
     // Shared memory never detaches its buffer when it grows, so this view stays valid.
     this.#data = new typedArrayOf[dtype](memory.memory.buffer, this.#ptr, this.size);
+    this.#weight = track(this, memory, this.#ptr, this.byteLength);
   }
 
   /** The block's byte address in the memory (16-byte aligned). */
@@ -90,8 +95,9 @@ export class SharedArray {
     return { data: this.data.slice(), shape: [...this.shape], dtype: this.dtype };
   }
   dispose(): void {
-    if (this.#ptr !== 0) this.memory.free(this.#ptr);
+    if (this.#ptr !== 0) release(this, this.memory, this.#ptr);
     this.#ptr = 0;
+    this.#weight = null;
   }
   [Symbol.dispose](): void {
     this.dispose();
@@ -276,8 +282,8 @@ export class WaxModule {
       }
       const data = toTyped(arg, t.dtype, t.shape, where);
       const v = this.memory.views();
-      if (data instanceof Float32Array) v.f32.set(data, slots[i]! >> 2);
-      else if (data instanceof Int32Array) v.i32.set(data, slots[i]! >> 2);
+      if (data instanceof Float32Array) v.f32.set(data, slots[i]! >>> 2);
+      else if (data instanceof Int32Array) v.i32.set(data, slots[i]! >>> 2);
       else v.u8.set(data, slots[i]!);
       plan.args[i] = slots[i]!;
     }

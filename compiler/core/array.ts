@@ -1,7 +1,7 @@
 // The public Array type. Concrete arrays and tracers are both `Array`s, so user code
 // written against `Array` runs unchanged under eager evaluation and every transformation.
 
-import { release, track } from "../../runtime/lifetime.js";
+import { release, releaseAfterView, track, untrack } from "../../runtime/lifetime.js";
 import { waxMemory } from "../../runtime/memory.js";
 import type { DType, TypedArray } from "../dtypes.js";
 import { type Shape, ShapedArray, stridesOf } from "../shape.js";
@@ -142,28 +142,53 @@ export abstract class Array {
   }
 }
 
+/** Arrays made while a scope() runs, innermost scope last (see scope.ts). */
+const scopes: ConcreteArray[][] = [];
+
+/** Starts collecting the arrays made from now on; `exitScope` hands them back. */
+export function enterScope(): void {
+  scopes.push([]);
+}
+export function exitScope(): ConcreteArray[] {
+  return scopes.pop()!;
+}
+/** Hands `a` to the enclosing scope, if any (a scope's result outlives it). */
+export function adoptInScope(a: ConcreteArray): void {
+  scopes[scopes.length - 1]?.push(a);
+}
+
 /**
  * An array with values. Its elements live either in a JS typed array or, once a compiled
  * kernel has used or produced it (large arrays), in the shared wasm memory; the second
- * kind is freed by dispose() or, when forgotten, by the garbage collector.
+ * kind is freed by dispose(), by a scope, by donation to a jitted function, or, when
+ * forgotten, by the garbage collector.
  */
 export class ConcreteArray extends Array {
   readonly #aval: ShapedArray;
   #buf: TypedArray | null;
   #ptr = 0;
+  /** Keeps the engine aware of the wasm bytes this array holds (see runtime/lifetime.ts). */
+  #weight: ArrayBuffer | null = null;
+  /** Whether view() handed out the wasm view: dispose() then frees the block only once the view is collected. */
+  #viewed = false;
+  /** Why the elements are gone: disposed, or deleted by donation. */
+  #gone: "disposed" | "donated" | null = null;
+  /** Held by a compiled program (a closed-over constant): scopes leave it alone. */
+  pinned = false;
 
   /** Takes ownership of `buf`, which must hold `aval.size` elements in row-major order. */
   constructor(aval: ShapedArray, buf: TypedArray) {
     super();
     this.#aval = aval;
     this.#buf = buf;
+    if (scopes.length > 0) scopes[scopes.length - 1]!.push(this);
   }
 
   /** An array whose elements are the block at `ptr` of the shared memory; it owns the block. */
   static resident(aval: ShapedArray, ptr: number): ConcreteArray {
     const a = new ConcreteArray(aval, viewAt(aval, ptr));
     a.#ptr = ptr;
-    track(a, ptr);
+    a.#weight = track(a, waxMemory(), ptr, a.#buf!.byteLength);
     return a;
   }
 
@@ -173,8 +198,16 @@ export class ConcreteArray extends Array {
 
   /** The backing buffer, without a copy. Internal: callers must not mutate it. */
   get buffer(): TypedArray {
-    if (!this.#buf) throw new ReferenceError(`Array ${this.#aval.strShort()} has been disposed`);
+    if (!this.#buf) throw this.#goneError();
     return this.#buf;
+  }
+
+  #goneError(): Error {
+    if (this.#gone === "donated") {
+      // JAX's wording (a RuntimeError there).
+      return new Error(`Array has been deleted with shape=${this.dtype}[${this.shape.join(",")}].`);
+    }
+    return new ReferenceError(`Array ${this.#aval.strShort()} has been disposed`);
   }
 
   /** The address of the elements in the shared memory, or 0 while they live in a JS typed array. */
@@ -186,18 +219,47 @@ export class ConcreteArray extends Array {
   place(): number {
     if (this.#ptr === 0) {
       const buf = this.buffer;
-      const ptr = waxMemory().alloc(buf.byteLength);
+      const mem = waxMemory();
+      const ptr = mem.alloc(buf.byteLength);
       const view = viewAt(this.#aval, ptr);
       view.set(buf as never);
       this.#buf = view;
       this.#ptr = ptr;
-      track(this, ptr);
+      this.#viewed = false;
+      this.#weight = track(this, mem, ptr, buf.byteLength);
     }
     return this.#ptr;
   }
 
+  /**
+   * Gives up the elements for a jitted function's donated argument: the array is deleted
+   * (using it again is JAX's "Array has been deleted" error). Returns the block's address
+   * for the callee to reuse as an output, or 0 when it has none to hand over (the
+   * elements live in JS, or a view() of them is still out: then the block is released
+   * as dispose() would).
+   */
+  donate(): number {
+    const ptr = this.#ptr;
+    const handOver = ptr !== 0 && !this.#viewed;
+    if (handOver) untrack(this, waxMemory());
+    else this.dispose();
+    this.#ptr = 0;
+    this.#buf = null;
+    this.#weight = null;
+    this.#gone = "donated";
+    return handOver ? ptr : 0;
+  }
+
+  /** Deletes the array as a donated argument whose block nobody takes over (JAX's message when used again). */
+  deleteDonated(): void {
+    const ptr = this.donate();
+    if (ptr !== 0) waxMemory().free(ptr);
+  }
+
   override view(): TypedArray {
-    return this.buffer;
+    const buf = this.buffer;
+    if (this.#ptr !== 0) this.#viewed = true;
+    return buf;
   }
 
   override data(): TypedArray {
@@ -232,10 +294,19 @@ export class ConcreteArray extends Array {
     return build(0, 0);
   }
 
+  /**
+   * Frees the elements now (a no-op when already freed). A view() taken earlier keeps
+   * the block, and reads this array's last values, until the view is garbage collected.
+   */
   override dispose(): void {
-    if (this.#ptr !== 0) release(this, this.#ptr);
+    if (this.#ptr !== 0) {
+      if (this.#viewed) releaseAfterView(this, waxMemory(), this.#ptr, this.#buf!);
+      else release(this, waxMemory(), this.#ptr);
+    }
     this.#ptr = 0;
     this.#buf = null;
+    this.#weight = null;
+    this.#gone ??= "disposed";
   }
 
   get isDisposed(): boolean {
@@ -243,7 +314,7 @@ export class ConcreteArray extends Array {
   }
 
   override toString(): string {
-    if (this.isDisposed) return `Array(<disposed> ${this.aval.strShort()})`;
+    if (this.isDisposed) return `Array(<${this.#gone === "donated" ? "deleted" : "disposed"}> ${this.aval.strShort()})`;
     return `Array(${formatList(this.toList())}, dtype=${this.dtype})`;
   }
 

@@ -1,6 +1,7 @@
 // Eager mode on the wasm backend: each primitive runs through its own compiled kernel,
-// cached by (primitive, parameters, argument types).
+// cached by (primitive, parameters, argument types) in a bounded LRU cache.
 
+import { waxMemory } from "../../runtime/memory.js";
 import type { ConcreteArray } from "../core/array.js";
 import { type EagerExecutor, abstractEval, installCompiledExecutor } from "../core/trace.js";
 import { Jaxpr, Var } from "../jaxpr/jaxpr.js";
@@ -9,9 +10,15 @@ import type { ShapedArray } from "../shape.js";
 import { runPmap } from "../pmap/runner.js";
 import { type Runnable, compileJaxpr, compileOrInterpret } from "./compile.js";
 import type { Executable } from "./executable.js";
+import { LruCache } from "./lru.js";
 
-const cache = new Map<string, Executable>();
+/** Compiled eager kernels kept: the least recently used one is dropped past this many. */
+export const EAGER_CACHE_SIZE = 256;
+
+const cache = new LruCache<string, Executable>(EAGER_CACHE_SIZE, (exe) => exe.dispose());
 const callCache = new WeakMap<Jaxpr, Runnable>();
+// Under memory pressure, kernels not in use give back their slots and scratch.
+waxMemory().onPressure(() => cache.clear());
 
 function singleEqn<P extends Primitive>(prim: P, avals: ShapedArray[], params: Params<P>): Jaxpr {
   const invars = avals.map((a) => new Var(a));
@@ -22,7 +29,8 @@ function singleEqn<P extends Primitive>(prim: P, avals: ShapedArray[], params: P
 export const executeEagerly: EagerExecutor = (prim, args, params) => {
   if (prim === "xla_pmap") return runPmap(args, params as Params<"xla_pmap">);
   if (prim === "xla_call") {
-    // A jitted function applied to concrete arrays: compile its whole jaxpr once.
+    // A jitted function applied to concrete arrays: compile its whole jaxpr once. (Its
+    // donated_invars are not acted on here: the arrays may be a caller's, passed through.)
     const jaxpr = (params as Params<"xla_call">).call_jaxpr;
     let exe = callCache.get(jaxpr);
     if (!exe) {
@@ -39,5 +47,10 @@ export const executeEagerly: EagerExecutor = (prim, args, params) => {
   }
   return exe.call(args as ConcreteArray[]);
 };
+
+/** How many compiled eager kernels are cached now (tests). */
+export function eagerCacheSize(): number {
+  return cache.size;
+}
 
 installCompiledExecutor(executeEagerly);

@@ -13,13 +13,24 @@ import { lowerJaxpr } from "../lower/lower.js";
 import type { Program } from "../lower/ir.js";
 import { pyTuple } from "../shape.js";
 import { type TreeDef, treeDefString, treeFlatten, treeUnflatten } from "../tree.js";
+import { ValueError } from "../transforms/vmap.js";
 import { type Runnable, compileJaxpr, compileOrInterpret } from "./compile.js";
 import type { Executable } from "./executable.js";
+import { LruCache } from "./lru.js";
 
 export interface JitOptions {
   /** Positions of arguments that are not traced: their values are part of the cache key. */
   staticArgnums?: number[];
+  /**
+   * Positions of arguments whose buffers the call may take over (JAX's donate_argnums): a
+   * donated array is deleted by the call, and its block is reused for an output of the
+   * same shape and dtype where the program allows it. Using it afterwards is an error.
+   */
+  donateArgnums?: number | number[];
 }
+
+/** Argument signatures each jitted function keeps compiled: the least recently used one is dropped past this many. */
+export const JIT_CACHE_SIZE = 64;
 
 interface CacheEntry {
   exe: Runnable;
@@ -96,7 +107,24 @@ export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions =
   if (typeof fn !== "function") throw new TypeError(`jit: expected a function, got ${describe(fn)}`);
   const statics = new Set(opts.staticArgnums ?? []);
   const name = functionName(fn);
-  const cache = new Map<string, CacheEntry>();
+  const donated = new Set(typeof opts.donateArgnums === "number" ? [opts.donateArgnums] : (opts.donateArgnums ?? []));
+  for (const i of donated) {
+    if (!Number.isInteger(i) || i < 0) throw new TypeError(`jit ${name}: donateArgnums must be non-negative integers, got ${JSON.stringify(opts.donateArgnums)}`);
+    if (statics.has(i)) throw new ValueError(`jit ${name}: argument ${i} is both static and donated (staticArgnums and donateArgnums overlap)`);
+  }
+  const cache = new LruCache<string, CacheEntry>(JIT_CACHE_SIZE, (e) => e.exe.dispose?.());
+
+  /** Per leaf of the dynamic arguments: whether its argument is donated. */
+  const donatedLeaves = (args: unknown[]): boolean[] | undefined => {
+    if (donated.size === 0) return undefined;
+    const flags: boolean[] = [];
+    args.forEach((a, i) => {
+      if (statics.has(i)) return;
+      const n = a instanceof ConcreteArray ? 1 : treeFlatten(a)[0].length;
+      for (let k = 0; k < n; k++) flags.push(donated.has(i));
+    });
+    return flags;
+  };
 
   const split = (args: unknown[]): { dyn: unknown[]; call: (...dyn: unknown[]) => unknown; staticKey: string } => {
     if (statics.size === 0) return { dyn: args, call: fn, staticKey: "" };
@@ -124,7 +152,9 @@ export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions =
     const t = traceToJaxpr(call, dyn, name);
     const jaxpr = convertConstvarsToInvars(t.jaxpr.jaxpr);
     const operands = [...t.jaxpr.consts, ...leaves.map((l) => asArray(l as never, `${name} argument`))];
-    const outs = bind("xla_call", operands, { call_jaxpr: jaxpr, name, donated_invars: operands.map(() => false) });
+    const donatedArgs = donatedLeaves(args) ?? leaves.map(() => false);
+    const donatedInvars = [...t.jaxpr.consts.map(() => false), ...donatedArgs];
+    const outs = bind("xla_call", operands, { call_jaxpr: jaxpr, name, donated_invars: donatedInvars });
     return treeUnflatten(t.outTree, outs);
   };
 
@@ -149,10 +179,12 @@ export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions =
     if (!entry) {
       const { dyn, call } = split(args);
       const t = traceToJaxpr(call, dyn, name);
-      entry = { exe: compileOrInterpret(t.jaxpr.jaxpr, t.jaxpr.consts as ConcreteArray[]), outTree: t.outTree };
+      const consts = t.jaxpr.consts as ConcreteArray[];
+      consts.forEach((c) => (c.pinned = true)); // the cache keeps them: scopes must not free them
+      entry = { exe: compileOrInterpret(t.jaxpr.jaxpr, consts), outTree: t.outTree };
       cache.set(key, entry);
     }
-    const outs = entry.exe.call(leaves as ConcreteArray[]);
+    const outs = entry.exe.call(leaves as ConcreteArray[], donatedLeaves(args));
     return entry.outTree.kind === "leaf" ? outs[0] : treeUnflatten(entry.outTree, outs);
   };
 
