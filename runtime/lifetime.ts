@@ -3,12 +3,12 @@
 //
 // The collector only runs when it thinks memory is short, and a handle to 4 MB of wasm
 // memory is a few dozen bytes of JS heap. So every tracked block also hands its owner an
-// "external weight": an untouched ArrayBuffer of about the block's size, which the engine
-// counts as external memory (V8 and other engines schedule collections by it) and the OS
-// never backs with pages while nobody writes it. Weights are shared: blocks under
-// WEIGHT_BYTES draw on one ArrayBuffer of WEIGHT_BYTES until it is used up, so the
-// engine sees one allocation per WEIGHT_BYTES of wasm memory, each big enough that the C
-// allocator maps it fresh (glibc's mmap threshold tops out at 32 MiB) and never zeroes it.
+// "external weight": an untouched ArrayBuffer standing for twice the block's size, which
+// the engine counts as external memory (V8 and other engines schedule collections by it)
+// and the OS never backs with pages while nobody writes it. Weights are shared: small
+// blocks draw on one ArrayBuffer of WEIGHT_BYTES until it is used up, so the engine sees
+// one allocation per 32 MiB of wasm memory, each big enough that the C allocator maps it
+// fresh (glibc's mmap threshold tops out at 32 MiB) and never touches its pages.
 //
 // Finalisers run between tasks, so a synchronous loop must free its arrays itself.
 
@@ -30,6 +30,14 @@ const registry = new FinalizationRegistry<Held>(({ memory, ptr }) => {
 const viewRegistry = new FinalizationRegistry<Held>(({ memory, ptr }) => memory.free(ptr));
 
 export const WEIGHT_BYTES = 64 << 20;
+/**
+ * Weight per wasm byte. V8 starts a collection once external memory grew by 64 MiB since
+ * the last one; at 2, that is every 32 MiB of new arrays, which keeps what forgotten arrays
+ * hold between two turns of the event loop near 32 MiB (at 1, about twice that).
+ */
+const WEIGHT_PER_BYTE = 2;
+/** One block's own weight is capped: past this the engine collects at once anyway. */
+const MAX_WEIGHT = 256 << 20;
 let shared: { weight: ArrayBuffer; left: number } | null = null;
 
 function newWeight(bytes: number): ArrayBuffer | null {
@@ -42,13 +50,14 @@ function newWeight(bytes: number): ArrayBuffer | null {
 
 /** An object to keep alive alongside a block of `bytes`, so the engine counts its size. */
 export function externalWeight(bytes: number): ArrayBuffer | null {
-  if (bytes >= WEIGHT_BYTES) return newWeight(bytes);
-  if (shared === null || shared.left < bytes) {
-    const weight = newWeight(WEIGHT_BYTES);
-    if (weight === null) return null;
-    shared = { weight, left: WEIGHT_BYTES };
+  const weight = bytes * WEIGHT_PER_BYTE;
+  if (weight >= WEIGHT_BYTES) return newWeight(Math.min(weight, MAX_WEIGHT));
+  if (shared === null || shared.left < weight) {
+    const buffer = newWeight(WEIGHT_BYTES);
+    if (buffer === null) return null;
+    shared = { weight: buffer, left: WEIGHT_BYTES };
   }
-  shared.left -= bytes;
+  shared.left -= weight;
   return shared.weight;
 }
 
