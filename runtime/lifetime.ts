@@ -24,7 +24,37 @@ const registry = new FinalizationRegistry<Held>(({ memory, ptr }) => {
   memory.free(ptr);
   memory.liveArrays--;
   memory.finalizedBlocks++;
+  scheduleSweep();
 });
+
+/**
+ * A collection that ran while arrays were being made marks those arrays live (V8 marks
+ * objects allocated during incremental marking black), so when a loop stops, the arrays
+ * of its last stretch would wait for a collection that may not come for a long time. So
+ * once finalisers have run and the program has moved on to another task, and arrays
+ * were made since the last time, one large untouched allocation tells the engine that
+ * external memory jumped, which makes it collect everything now; their finalisers follow.
+ */
+const SWEEP_BYTES = 1 << 30;
+let sweepScheduled = false;
+let madeSinceSweep = 0;
+
+/** At most one such sweep per this many ms: each is a full collection of the JS heap. */
+const SWEEP_INTERVAL_MS = 50;
+let lastSweep = -Infinity;
+
+function scheduleSweep(): void {
+  if (sweepScheduled || madeSinceSweep === 0) return;
+  sweepScheduled = true;
+  const wait = Math.max(0, lastSweep + SWEEP_INTERVAL_MS - performance.now());
+  const timer = setTimeout(() => {
+    sweepScheduled = false;
+    madeSinceSweep = 0;
+    lastSweep = performance.now();
+    newWeight(SWEEP_BYTES);
+  }, wait) as unknown as { unref?: () => void };
+  timer.unref?.(); // never keeps a Node process alive
+}
 
 /** Blocks of views handed out by arrays disposed since: freed when the view is collected. */
 const viewRegistry = new FinalizationRegistry<Held>(({ memory, ptr }) => memory.free(ptr));
@@ -68,6 +98,7 @@ export function externalWeight(bytes: number): ArrayBuffer | null {
 export function track(owner: object, memory: WaxMemory, ptr: number, bytes: number): ArrayBuffer | null {
   registry.register(owner, { memory, ptr }, owner);
   memory.liveArrays++;
+  madeSinceSweep++;
   return externalWeight(bytes);
 }
 

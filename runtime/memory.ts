@@ -137,7 +137,7 @@ export class WaxMemory {
   alloc(bytes: number): number {
     if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError(`wax: cannot allocate ${bytes} bytes`);
     if (bytes > MAX_ARRAY_BYTES) {
-      throw new RangeError(`wax: cannot allocate ${bytes} bytes (${mib(bytes)}): one block is at most ${MAX_ARRAY_BYTES} bytes (2 GiB)`);
+      throw new RangeError(`wax: cannot allocate ${bytes} bytes (${mib(bytes)}): an array is at most ${MAX_ARRAY_BYTES} bytes (2 GiB)`);
     }
     const size = Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN;
     let ptr = this.#takeFree(size);
@@ -256,9 +256,20 @@ export class WaxMemory {
 
 let defaultMemory: WaxMemory | null = null;
 
-/** The process's shared memory, created on first use. */
+/**
+ * The process's shared memory, created on first use. Its maximum is the wasm32 limit of
+ * 4 GiB, or WAX_MEMORY_LIMIT_MB (Node) when that environment variable is set.
+ */
 export function waxMemory(): WaxMemory {
-  return (defaultMemory ??= new WaxMemory());
+  return (defaultMemory ??= new WaxMemory(16, configuredMaxPages()));
+}
+
+function configuredMaxPages(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.WAX_MEMORY_LIMIT_MB;
+  if (env === undefined || env === "") return MAX_PAGES;
+  const mb = Number(env);
+  if (!Number.isInteger(mb) || mb < 1 || mb > 4096) throw new RangeError(`WAX_MEMORY_LIMIT_MB must be an integer from 1 to 4096, got ${JSON.stringify(env)}`);
+  return Math.max(16, mb * 16);
 }
 
 /** Statistics of the process's shared memory (see MemoryStats). */

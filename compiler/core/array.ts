@@ -80,6 +80,10 @@ export abstract class Array {
     return this.concretizationError("item()");
   }
   dispose(): void {}
+  /** Whether the elements are gone (disposed, freed by a scope, or donated); JAX's `is_deleted()`. */
+  isDeleted(): boolean {
+    return false;
+  }
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -310,6 +314,10 @@ export class ConcreteArray extends Array {
   }
 
   get isDisposed(): boolean {
+    return this.#buf === null;
+  }
+
+  override isDeleted(): boolean {
     return this.#buf === null;
   }
 
