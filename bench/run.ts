@@ -29,6 +29,7 @@ import { w6Mlp } from "./workloads/w6-mlp.js";
 import { w7Sum } from "./workloads/w7-sum.js";
 import { w8Pmap } from "./workloads/w8-pmap.js";
 import { w9Compile } from "./workloads/w9-compile.js";
+import { w10Temporaries } from "./workloads/w10-temporaries.js";
 
 const WORKLOADS: [string, string, (ctx: Context) => Promise<void>][] = [
   // W9 first: nobody has compiled these functions yet (jax-js caches kernels globally).
@@ -41,6 +42,7 @@ const WORKLOADS: [string, string, (ctx: Context) => Promise<void>][] = [
   ["W6", "MLP forward pass, vmapped per-example function", w6Mlp],
   ["W7", "sum, against memory bandwidth", w7Sum],
   ["W8", "pmap scaling", w8Pmap],
+  ["W10", "eager temporaries: np.exp alternating with np.sum(np.exp(x), -1)", w10Temporaries],
 ];
 
 const USAGE = `usage: node dist/bench/run.js [--quick] [--filter W3,W4] [--threads N] [--out DIR]

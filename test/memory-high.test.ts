@@ -61,7 +61,7 @@ function raiseHeapTo(floor: number): number[] {
   const mem = waxMemory(), pads: number[] = [];
   for (;;) {
     const s = mem.stats();
-    if (s.largestFreeBlockBytes >= MiB) pads.push(mem.alloc(s.largestFreeBlockBytes));
+    if (s.largestFreeBlockBytes >= MiB) pads.push(mem.alloc(Math.min(s.largestFreeBlockBytes, 2 * GiB)));
     else if (mem.heapTop < floor) pads.push(mem.alloc(Math.min(2 * GiB, floor - mem.heapTop)));
     else return pads;
   }

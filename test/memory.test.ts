@@ -252,7 +252,8 @@ test("the largest array is 2 GiB; past it creation says so", () => {
 
 test("memoryStats: bytes in use, peak, live arrays, wasm memory, fragmentation", () => {
   const s0 = memoryStats();
-  const a = np.multiply(np.ones([1 << 20]), 2); // resident: 4 MiB
+  const a = np.multiply(np.ones([1 << 20]), 2); // resident once read: 4 MiB
+  assert.is(a.view()[0], 2);
   const s1 = memoryStats();
   assert.ok(s1.bytesInUse - s0.bytesInUse >= 4 * MB);
   assert.ok(s1.liveArrays >= s0.liveArrays + 1);
@@ -277,11 +278,15 @@ test("memoryStats: bytes in use, peak, live arrays, wasm memory, fragmentation",
 });
 
 test("1,500 distinct eager shapes: the kernel cache stays bounded, and so do the wasm heap and RSS", () => {
-  const run = (n: number) => np.add(np.ones([n]), 1).dispose();
-  for (let n = 1; n <= 300; n++) run(n);
+  const run = (n: number) => {
+    const y = np.add(np.ones([n]), 1);
+    assert.is(y.view()[n - 1], 2);
+    y.dispose();
+  };
+  for (let n = 1; n <= 500; n++) run(n);
   gc();
   const heap0 = memoryStats().bytesInUse, rss0 = process.memoryUsage().rss;
-  for (let n = 301; n <= 1500; n++) run(n);
+  for (let n = 501; n <= 1500; n++) run(n);
   gc();
   assert.ok(eagerCacheSize() <= EAGER_CACHE_SIZE, `${eagerCacheSize()} kernels cached`);
   const heapGrew = memoryStats().bytesInUse - heap0, rssGrew = (process.memoryUsage().rss - rss0) / MB;

@@ -3,9 +3,10 @@
 
 import { release, releaseAfterView, track, untrack } from "../../runtime/lifetime.js";
 import { waxMemory } from "../../runtime/memory.js";
-import type { DType, TypedArray } from "../dtypes.js";
+import { type DType, type TypedArray, checkArraySize } from "../dtypes.js";
 import { type Shape, ShapedArray, stridesOf } from "../shape.js";
 import type { ArrayMethods } from "./methods.js";
+import type { Params, Primitive } from "../primitives/params.js";
 
 /** A value that numpy-style functions accept: an Array or a JS scalar (weakly typed). */
 export type ArrayLike = Array | number | boolean;
@@ -80,6 +81,13 @@ export abstract class Array {
     return this.concretizationError("item()");
   }
   dispose(): void {}
+  /**
+   * Computes the array if it is a pending eager result and returns it (JAX's
+   * `block_until_ready()`; wax computes synchronously, so nothing else waits).
+   */
+  blockUntilReady(): this {
+    return this;
+  }
   /** Whether the elements are gone (disposed, freed by a scope, or donated); JAX's `is_deleted()`. */
   isDeleted(): boolean {
     return false;
@@ -162,10 +170,31 @@ export function adoptInScope(a: ConcreteArray): void {
 }
 
 /**
+ * An eager operation not run yet (see compiler/jit/eager.ts): its result is computed
+ * when something reads it, or fused into the kernel of the operation that consumes it,
+ * so that an eager temporary such as the `np.exp(x)` in `np.sum(np.exp(x), -1)` never
+ * takes memory of its own.
+ */
+export interface PendingOp {
+  prim: Primitive;
+  params: Params;
+  inputs: ConcreteArray[];
+  /** Operations in the longest chain of pending operations ending here. */
+  depth: number;
+}
+
+/** Runs pending operations: installed by the wasm backend; returns the materialised result. */
+let materialize: ((a: ConcreteArray) => ConcreteArray) | null = null;
+export function installMaterializer(f: (a: ConcreteArray) => ConcreteArray): void {
+  materialize = f;
+}
+
+/**
  * An array with values. Its elements live either in a JS typed array or, once a compiled
  * kernel has used or produced it (large arrays), in the shared wasm memory; the second
  * kind is freed by dispose(), by a scope, by donation to a jitted function, or, when
- * forgotten, by the garbage collector.
+ * forgotten, by the garbage collector. A large result of an eager elementwise operation
+ * starts as a pending operation and is computed on first use.
  */
 export class ConcreteArray extends Array {
   readonly #aval: ShapedArray;
@@ -175,13 +204,17 @@ export class ConcreteArray extends Array {
   #weight: ArrayBuffer | null = null;
   /** Whether view() handed out the wasm view: dispose() then frees the block only once the view is collected. */
   #viewed = false;
-  /** Why the elements are gone: disposed, or deleted by donation. */
+  /** Why the elements are gone for the user: disposed, or deleted by donation. */
   #gone: "disposed" | "donated" | null = null;
+  /** The operation that computes this array, until it runs. */
+  #pending: PendingOp | null = null;
+  /** Pending operations that read this array: while there are any, its elements outlive dispose(). */
+  #readers = 0;
   /** Held by a compiled program (a closed-over constant): scopes leave it alone. */
   pinned = false;
 
   /** Takes ownership of `buf`, which must hold `aval.size` elements in row-major order. */
-  constructor(aval: ShapedArray, buf: TypedArray) {
+  constructor(aval: ShapedArray, buf: TypedArray | null) {
     super();
     this.#aval = aval;
     this.#buf = buf;
@@ -196,14 +229,45 @@ export class ConcreteArray extends Array {
     return a;
   }
 
+  /** An array that `op` will compute when it is first read. */
+  static pending(aval: ShapedArray, op: PendingOp): ConcreteArray {
+    checkArraySize(aval.dtype, aval.size);
+    const a = new ConcreteArray(aval, null);
+    a.#pending = op;
+    for (const x of op.inputs) x.#readers++;
+    return a;
+  }
+
+  /** The pending operation that computes this array, or null once it has values. */
+  get pendingOp(): PendingOp | null {
+    return this.#pending;
+  }
+
+  /**
+   * This array's elements for a pending operation that reads them, even after the user
+   * disposed it (the operation was recorded before): the array itself, or a borrowed
+   * handle on its elements.
+   */
+  forReader(): ConcreteArray {
+    if (this.#gone === null) return this;
+    if (this.#pending) throw new Error("wax internal: a disposed pending array has no elements to lend");
+    const b = new ConcreteArray(this.#aval, this.#buf);
+    scopes[scopes.length - 1]?.pop(); // a borrowed handle belongs to no scope
+    b.#ptr = this.#ptr;
+    b.#gone = null;
+    b.pinned = true;
+    return b;
+  }
+
   get aval(): ShapedArray {
     return this.#aval;
   }
 
   /** The backing buffer, without a copy. Internal: callers must not mutate it. */
   get buffer(): TypedArray {
-    if (!this.#buf) throw this.#goneError();
-    return this.#buf;
+    if (this.#gone !== null) throw this.#goneError();
+    if (this.#pending) this.#materialize();
+    return this.#buf!;
   }
 
   #goneError(): Error {
@@ -214,15 +278,37 @@ export class ConcreteArray extends Array {
     return new ReferenceError(`Array ${this.#aval.strShort()} has been disposed`);
   }
 
-  /** The address of the elements in the shared memory, or 0 while they live in a JS typed array. */
+  /** Runs the pending operation and takes over its result's block. */
+  #materialize(): void {
+    const op = this.#pending!;
+    const r = materialize!(this);
+    this.#buf = r.#buf;
+    this.#ptr = r.#ptr;
+    if (r.#ptr !== 0) {
+      untrack(r, waxMemory());
+      this.#weight = track(this, waxMemory(), r.#ptr, r.#buf!.byteLength);
+    }
+    r.#buf = null;
+    r.#ptr = 0;
+    r.#gone = "disposed";
+    this.#pending = null;
+    for (const x of op.inputs) x.#dropReader();
+  }
+
+  #dropReader(): void {
+    if (--this.#readers === 0 && this.#gone !== null) this.#release();
+  }
+
+  /** The address of the elements in the shared memory (computing a pending array), or 0 while they live in a JS typed array. */
   get ptr(): number {
+    if (this.#pending && this.#gone === null) this.#materialize();
     return this.#ptr;
   }
 
   /** Moves the elements into the shared memory (once) and returns their address. */
   place(): number {
+    const buf = this.buffer;
     if (this.#ptr === 0) {
-      const buf = this.buffer;
       const mem = waxMemory();
       const ptr = mem.alloc(buf.byteLength);
       const view = viewAt(this.#aval, ptr);
@@ -239,17 +325,18 @@ export class ConcreteArray extends Array {
    * Gives up the elements for a jitted function's donated argument: the array is deleted
    * (using it again is JAX's "Array has been deleted" error). Returns the block's address
    * for the callee to reuse as an output, or 0 when it has none to hand over (the
-   * elements live in JS, or a view() of them is still out: then the block is released
-   * as dispose() would).
+   * elements live in JS, a view() of them is still out, or pending operations read
+   * them: then the block is released as dispose() would).
    */
   donate(): number {
-    const ptr = this.#ptr;
-    const handOver = ptr !== 0 && !this.#viewed;
-    if (handOver) untrack(this, waxMemory());
-    else this.dispose();
-    this.#ptr = 0;
-    this.#buf = null;
-    this.#weight = null;
+    const ptr = this.ptr;
+    const handOver = ptr !== 0 && !this.#viewed && this.#readers === 0;
+    if (handOver) {
+      untrack(this, waxMemory());
+      this.#ptr = 0;
+      this.#buf = null;
+      this.#weight = null;
+    } else this.dispose();
     this.#gone = "donated";
     return handOver ? ptr : 0;
   }
@@ -300,25 +387,40 @@ export class ConcreteArray extends Array {
 
   /**
    * Frees the elements now (a no-op when already freed). A view() taken earlier keeps
-   * the block, and reads this array's last values, until the view is garbage collected.
+   * the block, and reads this array's last values, until the view is garbage collected;
+   * pending operations recorded earlier that read this array keep it until they run.
    */
   override dispose(): void {
+    if (this.#gone !== null) return;
+    this.#gone = "disposed";
+    if (this.#readers === 0) this.#release();
+  }
+
+  /** Frees what the array holds, once nothing reads it any more. */
+  #release(): void {
     if (this.#ptr !== 0) {
       if (this.#viewed) releaseAfterView(this, waxMemory(), this.#ptr, this.#buf!);
       else release(this, waxMemory(), this.#ptr);
     }
+    const op = this.#pending;
+    this.#pending = null;
     this.#ptr = 0;
     this.#buf = null;
     this.#weight = null;
-    this.#gone ??= "disposed";
+    op?.inputs.forEach((x) => x.#dropReader());
   }
 
   get isDisposed(): boolean {
-    return this.#buf === null;
+    return this.#gone !== null;
   }
 
   override isDeleted(): boolean {
-    return this.#buf === null;
+    return this.#gone !== null;
+  }
+
+  override blockUntilReady(): this {
+    void this.buffer;
+    return this;
   }
 
   override toString(): string {
