@@ -1,5 +1,5 @@
 // `npm run bench` as a smoke test: `node dist/bench/run.js --quick` in a child process
-// exits 0, prints both tables with a row for every workload (W1–W9), and writes its JSON,
+// exits 0, prints both tables with a row for every workload (W1–W10), and writes its JSON,
 // Markdown and SVG with the expected structure. No timing is asserted: only that every
 // row was checked and, where it ran, timed.
 
@@ -12,7 +12,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9"];
+const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10"];
 const LIBS = ["wax", "plain JS", "jax-js", "tfjs"];
 const STATUSES = ["ok", "n/a", "mismatch", "error"];
 
@@ -41,7 +41,7 @@ test("bench --quick: exits 0, prints every workload, writes JSON, Markdown and S
     assert.is(r.code, 0, `bench exited with ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr.slice(-4000)}`);
 
     // Both tables: a row per workload in each.
-    const rowLines = r.stdout.split("\n").filter((l) => /^W\d\s/.test(l));
+    const rowLines = r.stdout.split("\n").filter((l) => /^W\d+\s/.test(l));
     for (const id of WORKLOADS) {
       assert.ok(rowLines.filter((l) => l.startsWith(`${id} `)).length >= 2, `no ${id} row in both tables:\n${r.stdout}`);
     }

@@ -112,6 +112,7 @@ const close = (x: WaxArray, k: number) => {
 
 test("forgotten arrays are reclaimed under pressure: an awaiting loop without dispose() stays small", async () => {
   const f = jit(step);
+  const before = memoryStats();
   let x = np.ones([1e6]);
   for (let i = 0; i < STEPS; i++) {
     x = f(x) as WaxArray;
@@ -119,11 +120,13 @@ test("forgotten arrays are reclaimed under pressure: an awaiting loop without di
   }
   close(x, STEPS);
   // The collector ran because each array's external weight told it how much it holds;
-  // what it found is freed as the event loop turns. No gc() here.
-  for (let i = 0; i < 20 && memoryStats().bytesInUse > 64 * MB; i++) await sleep(10);
-  const s = memoryStats();
-  assert.ok(s.bytesInUse <= 64 * MB, `${(s.bytesInUse / MB).toFixed(1)} MiB in use after the loop`);
-  assert.ok(s.finalizedBlocks >= STEPS - 100, `only ${s.finalizedBlocks} blocks were finalized`);
+  // what it found is freed as the event loop turns. No gc() here. (Relative to what
+  // earlier tests in this process hold.)
+  const held = () => memoryStats().bytesInUse - before.bytesInUse;
+  for (let i = 0; i < 50 && held() > 64 * MB; i++) await sleep(20);
+  assert.ok(held() <= 64 * MB, `the loop holds ${(held() / MB).toFixed(1)} MiB after it`);
+  const finalized = memoryStats().finalizedBlocks - before.finalizedBlocks;
+  assert.ok(finalized >= STEPS - 100, `only ${finalized} blocks were finalized`);
 });
 
 test("a synchronous loop runs flat when it donates its argument (donateArgnums)", () => {
@@ -255,10 +258,12 @@ test("memoryStats: bytes in use, peak, live arrays, wasm memory, fragmentation",
   const a = np.multiply(np.ones([1 << 20]), 2); // resident once read: 4 MiB
   assert.is(a.view()[0], 2);
   const s1 = memoryStats();
-  assert.ok(s1.bytesInUse - s0.bytesInUse >= 4 * MB);
-  assert.ok(s1.liveArrays >= s0.liveArrays + 1);
-  assert.ok(s1.peakBytesInUse >= s1.bytesInUse);
-  assert.ok(s1.wasmMemoryBytes >= s1.heapTop && s1.bytesLimit === 2 ** 32);
+  // (A kernel compiled on the way may evict an old one from the cache, freeing its slots.)
+  assert.ok(s1.bytesInUse - s0.bytesInUse >= 4 * MB - 256 * 1024, `in use grew by ${s1.bytesInUse - s0.bytesInUse} bytes`);
+  assert.is(s1.liveArrays, s0.liveArrays + 1, "one more live array");
+  assert.ok(s1.peakBytesInUse >= s1.bytesInUse, "the peak is at least what is in use");
+  assert.ok(s1.wasmMemoryBytes >= s1.heapTop, "the heap lies in the memory");
+  assert.is(s1.bytesLimit, 2 ** 32);
   a.dispose();
   assert.is(memoryStats().liveArrays, s1.liveArrays - 1);
   // Fragmentation on a private memory: freed neighbours merge into one hole.
