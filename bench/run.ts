@@ -30,6 +30,7 @@ import { w7Sum } from "./workloads/w7-sum.js";
 import { w8Pmap } from "./workloads/w8-pmap.js";
 import { w9Compile } from "./workloads/w9-compile.js";
 import { w10Train } from "./workloads/w10-train.js";
+import { w11Temporaries } from "./workloads/w11-temporaries.js";
 
 const WORKLOADS: [string, string, (ctx: Context) => Promise<void>][] = [
   // W9 first: nobody has compiled these functions yet (jax-js caches kernels globally).
@@ -43,6 +44,7 @@ const WORKLOADS: [string, string, (ctx: Context) => Promise<void>][] = [
   ["W7", "sum, against memory bandwidth", w7Sum],
   ["W8", "pmap scaling", w8Pmap],
   ["W10", "a training step: forward, backward, SGD update", w10Train],
+  ["W11", "eager temporaries: np.exp alternating with np.sum(np.exp(x), -1)", w11Temporaries],
 ];
 
 const USAGE = `usage: node dist/bench/run.js [--quick] [--filter W3,W4] [--threads N] [--out DIR]

@@ -114,13 +114,14 @@ function signature(spec: EntrySpec): string {
 }
 
 export async function runCommand(file: string, entry: string, opts: RunOptions): Promise<void> {
-  const { module, manifest } = readWaxModule(file);
+  const { bytes, manifest } = readWaxModule(file);
   const spec = manifest.entries.find((e) => e.name === entry);
   if (!spec) {
     throw new CliError(`${file}: no entry named ${entry} (entries: ${manifest.entries.map((e) => e.name).join(", ") || "none"})`);
   }
   // Module problems (imports, exports that do not match the manifest) before argument ones.
-  const mod = await loadModule(module, { name: file });
+  // A module from anywhere runs isolated: in a memory of its own, arguments copied in.
+  const mod = await loadModule(bytes, { name: file, isolated: true });
   const where = `${file} entry ${entry}`;
   const given = readArgs(opts);
   const args = given?.json ?? [];

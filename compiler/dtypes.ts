@@ -4,6 +4,8 @@
 // the dtype of the array they meet. With only bool, int32 and float32 the lattice
 // bool < int* < int32 < float* < float32 is a chain, so a join is a max.
 
+import { MAX_ARRAY_BYTES } from "../runtime/memory.js";
+
 export type DType = "float32" | "int32" | "bool";
 
 export const DTYPES: readonly DType[] = ["float32", "int32", "bool"];
@@ -51,7 +53,18 @@ export function isInt(dtype: DType): boolean {
   return dtype === "int32";
 }
 
+/** Throws a RangeError when an array of `size` elements of `dtype` is past wax's maximum array size. */
+export function checkArraySize(dtype: DType, size: number): void {
+  const bytes = size * (dtype === "bool" ? 1 : 4);
+  if (bytes > MAX_ARRAY_BYTES) {
+    throw new RangeError(
+      `wax: an array of ${size} ${dtype} elements needs ${bytes} bytes; wax arrays are at most ${MAX_ARRAY_BYTES} bytes (2 GiB)`,
+    );
+  }
+}
+
 export function typedArrayFor(dtype: DType, size: number): TypedArray {
+  checkArraySize(dtype, size);
   switch (dtype) {
     case "float32":
       return new Float32Array(size);

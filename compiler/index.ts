@@ -18,6 +18,8 @@ export * as optimizers from "./optimizers/index.js";
 export { NotImplementedError } from "./autodiff/errors.js";
 export { jit, Lowered, type Compiled, type JitOptions } from "./jit/jit.js";
 export { pmap, type PmapOptions } from "./pmap/pmap.js";
+export { scope } from "./core/scope.js";
+export { memoryStats, MAX_ARRAY_BYTES, type MemoryStats } from "../runtime/memory.js";
 export { devices, setDeviceCount, deviceCount, DeviceError, type Device } from "../runtime/pool.js";
 export { setEagerBackend, getEagerBackend, withEagerBackend } from "./core/trace.js";
 // Loading the jit module installs the wasm backend for eager operations.

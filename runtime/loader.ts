@@ -4,8 +4,12 @@
 // function per entry. Arguments are copied into per-entry slots; arrays allocated in the
 // shared memory (SharedArray) are passed by address, without a copy.
 
-import { type EntrySpec, type Manifest, type ManifestDType, ManifestError, elementBytes, fromBase64, readManifest } from "./manifest.js";
-import { type WaxMemory, waxMemory } from "./memory.js";
+import {
+  type EntrySpec, type Manifest, type ManifestDType, ManifestError, elementBytes, fromBase64, manifestDigest, readManifest,
+} from "./manifest.js";
+import { readLayout } from "./wasm-binary.js";
+import { release, track } from "./lifetime.js";
+import { WaxMemory, waxMemory } from "./memory.js";
 
 export type TypedArray = Float32Array | Int32Array | Uint8Array;
 
@@ -48,8 +52,9 @@ function checkShape(shape: readonly number[], what: string): number[] {
 
 /**
  * An array in the shared memory, to fill through `data` and pass to an entry without a
- * copy, or to receive an entry's output. Call dispose() (or `using`) to free it; until
- * then it holds its block, and after it `data` must not be used.
+ * copy, or to receive an entry's output. Call dispose() (or `using`) to free it, or
+ * let the garbage collector free it once it is forgotten; after dispose() `data` must
+ * not be used.
  */
 export class SharedArray {
   readonly shape: readonly number[];
@@ -57,6 +62,8 @@ export class SharedArray {
   readonly byteLength: number;
   #ptr: number;
   readonly #data: TypedArray;
+  /** Keeps the engine aware of the bytes held (see lifetime.ts). */
+  #weight: ArrayBuffer | null;
 
   constructor(
     readonly memory: WaxMemory,
@@ -70,6 +77,7 @@ export class SharedArray {
     this.#ptr = memory.alloc(this.byteLength);
     // Shared memory never detaches its buffer when it grows, so this view stays valid.
     this.#data = new typedArrayOf[dtype](memory.memory.buffer, this.#ptr, this.size);
+    this.#weight = track(this, memory, this.#ptr, this.byteLength);
   }
 
   /** The block's byte address in the memory (16-byte aligned). */
@@ -90,8 +98,9 @@ export class SharedArray {
     return { data: this.data.slice(), shape: [...this.shape], dtype: this.dtype };
   }
   dispose(): void {
-    if (this.#ptr !== 0) this.memory.free(this.#ptr);
+    if (this.#ptr !== 0) release(this, this.memory, this.#ptr);
     this.#ptr = 0;
+    this.#weight = null;
   }
   [Symbol.dispose](): void {
     this.dispose();
@@ -106,6 +115,12 @@ export function allocArray(dtype: ManifestDType, shape: readonly number[], memor
 export interface LoadOptions {
   /** The memory to instantiate over; the process's `waxMemory()` by default. */
   memory?: WaxMemory;
+  /**
+   * Instantiate over a memory of the module's own (inputs are copied in, outputs copied
+   * out), so that whatever its code does, it can touch no other array: for modules from
+   * elsewhere. `alloc` and `run` then work with arrays in that memory.
+   */
+  isolated?: boolean;
   /** The module's name in error messages (default: the path or URL, or "module"). */
   name?: string;
 }
@@ -144,13 +159,7 @@ export class WaxModule {
     const placed = new Map<string, number>();
     for (const spec of manifest.entries) {
       const fn = instance.exports[spec.name] as (...ptrs: number[]) => void;
-      const arity = spec.inputs.length + spec.outputs.length + 1 + spec.consts.length;
-      if (fn.length !== arity) {
-        throw new ManifestError(
-          `${name}: the manifest does not match the exports: ${spec.name} takes ${fn.length} parameters, the manifest describes ${arity} ` +
-            `(${count(spec.inputs.length, "input")}, ${count(spec.outputs.length, "output")}, scratch, ${count(spec.consts.length, "const")})`,
-        );
-      }
+      checkArity(name, spec, fn.length);
       const consts = spec.consts.map((c, i) => {
         const key = `${fmt(c.dtype, c.shape)}${c.data}`;
         let ptr = placed.get(key);
@@ -278,8 +287,8 @@ export class WaxModule {
       }
       const data = toTyped(arg, t.dtype, t.shape, where);
       const v = this.memory.views();
-      if (data instanceof Float32Array) v.f32.set(data, slots[i]! >> 2);
-      else if (data instanceof Int32Array) v.i32.set(data, slots[i]! >> 2);
+      if (data instanceof Float32Array) v.f32.set(data, slots[i]! >>> 2);
+      else if (data instanceof Int32Array) v.i32.set(data, slots[i]! >>> 2);
       else v.u8.set(data, slots[i]!);
       plan.args[i] = slots[i]!;
     }
@@ -375,6 +384,61 @@ async function readBytes(source: string | URL): Promise<Uint8Array | ArrayBuffer
 }
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+const I32 = 0x7f;
+
+function checkArity(where: string, spec: EntrySpec, params: number): void {
+  const arity = spec.inputs.length + spec.outputs.length + 1 + spec.consts.length;
+  if (params !== arity) {
+    throw new ManifestError(
+      `${where}: the manifest does not match the exports: ${spec.name} takes ${params} parameters, the manifest describes ${arity} ` +
+        `(${count(spec.inputs.length, "input")}, ${count(spec.outputs.length, "output")}, scratch, ${count(spec.consts.length, "const")})`,
+    );
+  }
+}
+
+/**
+ * Checks a module's bytes against its manifest: every entry an exported function of i32
+ * addresses with no results, one shared memory import of at most 4 GiB, nothing that runs
+ * or writes at instantiation (a start function, active data segments), and the
+ * manifest's digest matching the code, so an edited manifest cannot describe the code
+ * wrongly (an understated output would let it overwrite the next array; an overstated
+ * one would return stale memory).
+ */
+function checkAgainstCode(bytes: Uint8Array, manifest: Manifest, where: string): void {
+  let layout;
+  try {
+    layout = readLayout(bytes);
+  } catch (e) {
+    throw new ManifestError(`${where}: ${(e as Error).message}`);
+  }
+  for (const spec of manifest.entries) {
+    const sig = layout.exports.get(spec.name)!;
+    checkArity(where, spec, sig.params.length);
+    if (!sig.params.every((t) => t === I32) || sig.results.length > 0) {
+      throw new ManifestError(`${where}: entry ${spec.name} must take i32 addresses and return nothing (its type has parameters ${sig.params.map((t) => "0x" + t.toString(16)).join(",")} and ${sig.results.length} results)`);
+    }
+  }
+  for (const m of layout.memories) {
+    if (!m.shared || m.maximum === undefined || m.maximum > 65536) {
+      throw new ManifestError(`${where}: its memory import must be shared with a maximum of at most 65536 pages`);
+    }
+  }
+  if (layout.hasStart) throw new ManifestError(`${where}: has a start function, which would run at instantiation; wax modules have none`);
+  if (layout.activeDataSegments > 0) {
+    throw new ManifestError(`${where}: has ${count(layout.activeDataSegments, "active data segment")}, which would write into the shared memory at instantiation; wax modules have none`);
+  }
+  if (manifest.codeDigest === undefined) {
+    throw new ManifestError(`${where}: the manifest has no codeDigest, so nothing binds it to the code (compile the module again with this version of wax)`);
+  }
+  const actual = manifestDigest(layout.code, manifest);
+  if (actual !== manifest.codeDigest) {
+    throw new ManifestError(
+      `${where}: the manifest does not match the module's code: it records codeDigest ${manifest.codeDigest}, the code and manifest give ${actual}; ` +
+        `the manifest was edited or belongs to another module`,
+    );
+  }
+}
+
 
 /**
  * Loads a compiled wax module from bytes, a WebAssembly.Module, a URL or a path (a file in
@@ -387,14 +451,16 @@ export async function loadModule(
 ): Promise<WaxModule & Record<string, EntryFunction>> {
   const where = opts.name ?? (typeof source === "string" ? source : source instanceof URL ? source.href : "module");
   let module: WebAssembly.Module;
+  let bytes: Uint8Array | null = null;
   if (source instanceof WebAssembly.Module) module = source;
   else {
     const raw = typeof source === "string" || source instanceof URL ? await readBytes(source) : source;
-    const bytes = raw instanceof Uint8Array ? raw : new Uint8Array(raw);
+    const given = raw instanceof Uint8Array ? raw : new Uint8Array(raw);
+    bytes = given;
     try {
-      module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+      module = await WebAssembly.compile(given as Uint8Array<ArrayBuffer>);
     } catch (e) {
-      const isWasm = WASM_MAGIC.every((b, i) => bytes[i] === b);
+      const isWasm = WASM_MAGIC.every((b, i) => given[i] === b);
       throw new ManifestError(
         isWasm
           ? `${where} could not be compiled by this engine (wax modules need WebAssembly SIMD and threads): ${(e as Error).message}`
@@ -408,13 +474,16 @@ export async function loadModule(
       throw new ManifestError(`${where}: imports ${imp.module}.${imp.name} (${imp.kind}); a wax module imports only the memory env.memory`);
     }
   }
+  // A WebAssembly.Module carries no bytes to check: its exports' arity is checked when it is instantiated.
+  if (bytes !== null) checkAgainstCode(bytes, manifest, where);
+  if (opts.isolated && opts.memory !== undefined) throw new TypeError(`${where}: give isolated or memory, not both (an isolated module gets a memory of its own)`);
   if (opts.memory === undefined && typeof SharedArrayBuffer === "undefined") {
     throw new Error(
       "wax/runtime needs a shared WebAssembly.Memory, and SharedArrayBuffer is unavailable: serve the page cross-origin isolated, " +
         "with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp",
     );
   }
-  const memory = opts.memory ?? waxMemory();
+  const memory = opts.isolated ? new WaxMemory(1) : (opts.memory ?? waxMemory());
   let instance: WebAssembly.Instance;
   try {
     instance = await WebAssembly.instantiate(module, { env: { memory: memory.memory } });

@@ -22,8 +22,8 @@ function raiseAbort(): void {
   const ptr = ctrl[base + ABORT_PTR]!;
   if (ptr === 0) return;
   const i32 = new Int32Array(memory.buffer);
-  Atomics.store(i32, ptr >> 2, 1);
-  Atomics.notify(i32, (ptr >> 2) - 1);
+  Atomics.store(i32, ptr >>> 2, 1);
+  Atomics.notify(i32, (ptr >>> 2) - 1);
 }
 
 // A worker that exits (process.exit, an uncaught error) says so, so nobody waits for it.

@@ -193,8 +193,8 @@ function isAbortTrap(e: unknown): boolean {
 export function abort(abortPtr: number): void {
   if (abortPtr === 0) return;
   const i32 = waxMemory().views().i32;
-  Atomics.store(i32, abortPtr >> 2, 1);
-  Atomics.notify(i32, (abortPtr >> 2) - 1); // the generation word the barrier waits on
+  Atomics.store(i32, abortPtr >>> 2, 1);
+  Atomics.notify(i32, (abortPtr >>> 2) - 1); // the generation word the barrier waits on
 }
 
 let pool: Pool | undefined;

@@ -1,5 +1,5 @@
 // `npm run bench` as a smoke test: `node dist/bench/run.js --quick` in a child process
-// exits 0, prints both tables with a row for every workload (W1–W9), and writes its JSON,
+// exits 0, prints both tables with a row for every workload (W1–W10), and writes its JSON,
 // Markdown and SVG with the expected structure. No timing is asserted: only that every
 // row was checked and, where it ran, timed.
 

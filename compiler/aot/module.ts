@@ -1,7 +1,10 @@
 // Ahead-of-time modules: several lowered functions compiled into one standalone .wasm with
 // a manifest, for wax/runtime or the plain WebAssembly API (see the README's ABI section).
 
-import { ABI_VERSION, type EntrySpec, type Manifest, MANIFEST_SECTION, encodeManifest, toBase64 } from "../../runtime/manifest.js";
+import {
+  ABI_VERSION, type EntrySpec, type Manifest, MANIFEST_SECTION, appendCustomSection, encodeManifest, manifestDigest, toBase64,
+} from "../../runtime/manifest.js";
+import { readLayout } from "../../runtime/wasm-binary.js";
 import type { ConcreteArray } from "../core/array.js";
 import { emitWasmModule } from "../backend/compile.js";
 import type { Lowered } from "../jit/jit.js";
@@ -65,12 +68,9 @@ export function buildModule(entries: { name: string; lowered: Lowered }[], opts:
     features: simd ? ["simd128", "threads"] : ["threads"],
     entries: specs,
   };
-  const { bytes, text } = emitWasmModule(programs, {
-    optimize: opts.optimize ?? 2,
-    simd,
-    relaxedSimd: false,
-    text: opts.text,
-    customSections: { [MANIFEST_SECTION]: encodeManifest(manifest) },
-  });
+  const { bytes: code, text } = emitWasmModule(programs, { optimize: opts.optimize ?? 2, simd, relaxedSimd: false, text: opts.text });
+  // The manifest goes last, with the digest that binds it to the code just emitted.
+  manifest.codeDigest = manifestDigest(readLayout(code).code, manifest);
+  const bytes = appendCustomSection(code, MANIFEST_SECTION, encodeManifest(manifest));
   return { bytes, manifest, text };
 }

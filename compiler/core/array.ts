@@ -1,12 +1,13 @@
 // The public Array type. Concrete arrays and tracers are both `Array`s, so user code
 // written against `Array` runs unchanged under eager evaluation and every transformation.
 
-import { release, track } from "../../runtime/lifetime.js";
+import { release, releaseAfterView, track, untrack } from "../../runtime/lifetime.js";
 import { waxMemory } from "../../runtime/memory.js";
-import type { DType, DTypeLike, TypedArray } from "../dtypes.js";
+import { type DType, type DTypeLike, type TypedArray, checkArraySize } from "../dtypes.js";
 import { type Shape, ShapedArray, stridesOf } from "../shape.js";
 import { formatArray } from "./format.js";
 import type { ArrayMethods } from "./methods.js";
+import type { Params, Primitive } from "../primitives/params.js";
 
 /** A value that numpy-style functions accept: an Array or a JS scalar (weakly typed). */
 export type ArrayLike = Array | number | boolean;
@@ -81,9 +82,16 @@ export abstract class Array {
     return this.concretizationError("item()");
   }
   dispose(): void {}
-  /** JAX's block_until_ready: wax computes synchronously, so the array is ready; returns it. */
+  /**
+   * Computes the array if it is a pending eager result and returns it (JAX's
+   * `block_until_ready()`; wax computes synchronously, so nothing else waits).
+   */
   blockUntilReady(): this {
     return this;
+  }
+  /** Whether the elements are gone (disposed, freed by a scope, or donated); JAX's `is_deleted()`. */
+  isDeleted(): boolean {
+    return false;
   }
   [Symbol.dispose](): void {
     this.dispose();
@@ -147,29 +155,109 @@ export abstract class Array {
   }
 }
 
+/** Arrays made while a scope() runs, innermost scope last (see scope.ts). */
+const scopes: ConcreteArray[][] = [];
+
+/** Starts collecting the arrays made from now on; `exitScope` hands them back. */
+export function enterScope(): void {
+  scopes.push([]);
+}
+export function exitScope(): ConcreteArray[] {
+  return scopes.pop()!;
+}
+/** Hands `a` to the enclosing scope, if any (a scope's result outlives it). */
+export function adoptInScope(a: ConcreteArray): void {
+  scopes[scopes.length - 1]?.push(a);
+}
+
+/**
+ * An eager operation not run yet (see compiler/jit/eager.ts): its result is computed
+ * when something reads it, or fused into the kernel of the operation that consumes it,
+ * so that an eager temporary such as the `np.exp(x)` in `np.sum(np.exp(x), -1)` never
+ * takes memory of its own.
+ */
+export interface PendingOp {
+  prim: Primitive;
+  params: Params;
+  inputs: ConcreteArray[];
+  /** Operations in the longest chain of pending operations ending here. */
+  depth: number;
+}
+
+/** Runs pending operations: installed by the wasm backend; returns the materialised result. */
+let materialize: ((a: ConcreteArray) => ConcreteArray) | null = null;
+export function installMaterializer(f: (a: ConcreteArray) => ConcreteArray): void {
+  materialize = f;
+}
+
 /**
  * An array with values. Its elements live either in a JS typed array or, once a compiled
  * kernel has used or produced it (large arrays), in the shared wasm memory; the second
- * kind is freed by dispose() or, when forgotten, by the garbage collector.
+ * kind is freed by dispose(), by a scope, by donation to a jitted function, or, when
+ * forgotten, by the garbage collector. A large result of an eager elementwise operation
+ * starts as a pending operation and is computed on first use.
  */
 export class ConcreteArray extends Array {
   readonly #aval: ShapedArray;
   #buf: TypedArray | null;
   #ptr = 0;
+  /** Keeps the engine aware of the wasm bytes this array holds (see runtime/lifetime.ts). */
+  #weight: ArrayBuffer | null = null;
+  /** Whether view() handed out the wasm view: dispose() then frees the block only once the view is collected. */
+  #viewed = false;
+  /** Why the elements are gone for the user: disposed, or deleted by donation. */
+  #gone: "disposed" | "donated" | null = null;
+  /** The operation that computes this array, until it runs. */
+  #pending: PendingOp | null = null;
+  /** Pending operations that read this array: while there are any, its elements outlive dispose(). */
+  #readers = 0;
+  /** Held by a compiled program (a closed-over constant): scopes leave it alone. */
+  pinned = false;
 
   /** Takes ownership of `buf`, which must hold `aval.size` elements in row-major order. */
-  constructor(aval: ShapedArray, buf: TypedArray) {
+  constructor(aval: ShapedArray, buf: TypedArray | null) {
     super();
     this.#aval = aval;
     this.#buf = buf;
+    if (scopes.length > 0) scopes[scopes.length - 1]!.push(this);
   }
 
   /** An array whose elements are the block at `ptr` of the shared memory; it owns the block. */
   static resident(aval: ShapedArray, ptr: number): ConcreteArray {
     const a = new ConcreteArray(aval, viewAt(aval, ptr));
     a.#ptr = ptr;
-    track(a, ptr);
+    a.#weight = track(a, waxMemory(), ptr, a.#buf!.byteLength);
     return a;
+  }
+
+  /** An array that `op` will compute when it is first read. */
+  static pending(aval: ShapedArray, op: PendingOp): ConcreteArray {
+    checkArraySize(aval.dtype, aval.size);
+    const a = new ConcreteArray(aval, null);
+    a.#pending = op;
+    for (const x of op.inputs) x.#readers++;
+    return a;
+  }
+
+  /** The pending operation that computes this array, or null once it has values. */
+  get pendingOp(): PendingOp | null {
+    return this.#pending;
+  }
+
+  /**
+   * This array's elements for a pending operation that reads them, even after the user
+   * disposed it (the operation was recorded before): the array itself, or a borrowed
+   * handle on its elements.
+   */
+  forReader(): ConcreteArray {
+    if (this.#gone === null) return this;
+    if (this.#pending) throw new Error("wax internal: a disposed pending array has no elements to lend");
+    const b = new ConcreteArray(this.#aval, this.#buf);
+    scopes[scopes.length - 1]?.pop(); // a borrowed handle belongs to no scope
+    b.#ptr = this.#ptr;
+    b.#gone = null;
+    b.pinned = true;
+    return b;
   }
 
   get aval(): ShapedArray {
@@ -178,31 +266,92 @@ export class ConcreteArray extends Array {
 
   /** The backing buffer, without a copy. Internal: callers must not mutate it. */
   get buffer(): TypedArray {
-    if (!this.#buf) throw new ReferenceError(`Array ${this.#aval.strShort()} has been disposed`);
-    return this.#buf;
+    if (this.#gone !== null) throw this.#goneError();
+    if (this.#pending) this.#materialize();
+    return this.#buf!;
   }
 
-  /** The address of the elements in the shared memory, or 0 while they live in a JS typed array. */
+  #goneError(): Error {
+    if (this.#gone === "donated") {
+      // JAX's wording (a RuntimeError there).
+      return new Error(`Array has been deleted with shape=${this.dtype}[${this.shape.join(",")}].`);
+    }
+    return new ReferenceError(`Array ${this.#aval.strShort()} has been disposed`);
+  }
+
+  /** Runs the pending operation and takes over its result's block. */
+  #materialize(): void {
+    const op = this.#pending!;
+    const r = materialize!(this);
+    this.#buf = r.#buf;
+    this.#ptr = r.#ptr;
+    if (r.#ptr !== 0) {
+      untrack(r, waxMemory());
+      this.#weight = track(this, waxMemory(), r.#ptr, r.#buf!.byteLength);
+    }
+    r.#buf = null;
+    r.#ptr = 0;
+    r.#gone = "disposed";
+    this.#pending = null;
+    for (const x of op.inputs) x.#dropReader();
+  }
+
+  #dropReader(): void {
+    if (--this.#readers === 0 && this.#gone !== null) this.#release();
+  }
+
+  /** The address of the elements in the shared memory (computing a pending array), or 0 while they live in a JS typed array. */
   get ptr(): number {
+    if (this.#pending && this.#gone === null) this.#materialize();
     return this.#ptr;
   }
 
   /** Moves the elements into the shared memory (once) and returns their address. */
   place(): number {
+    const buf = this.buffer;
     if (this.#ptr === 0) {
-      const buf = this.buffer;
-      const ptr = waxMemory().alloc(buf.byteLength);
+      const mem = waxMemory();
+      const ptr = mem.alloc(buf.byteLength);
       const view = viewAt(this.#aval, ptr);
       view.set(buf as never);
       this.#buf = view;
       this.#ptr = ptr;
-      track(this, ptr);
+      this.#viewed = false;
+      this.#weight = track(this, mem, ptr, buf.byteLength);
     }
     return this.#ptr;
   }
 
+  /**
+   * Gives up the elements for a jitted function's donated argument: the array is deleted
+   * (using it again is JAX's "Array has been deleted" error). Returns the block's address
+   * for the callee to reuse as an output, or 0 when it has none to hand over (the
+   * elements live in JS, a view() of them is still out, or pending operations read
+   * them: then the block is released as dispose() would).
+   */
+  donate(): number {
+    const ptr = this.ptr;
+    const handOver = ptr !== 0 && !this.#viewed && this.#readers === 0;
+    if (handOver) {
+      untrack(this, waxMemory());
+      this.#ptr = 0;
+      this.#buf = null;
+      this.#weight = null;
+    } else this.dispose();
+    this.#gone = "donated";
+    return handOver ? ptr : 0;
+  }
+
+  /** Deletes the array as a donated argument whose block nobody takes over (JAX's message when used again). */
+  deleteDonated(): void {
+    const ptr = this.donate();
+    if (ptr !== 0) waxMemory().free(ptr);
+  }
+
   override view(): TypedArray {
-    return this.buffer;
+    const buf = this.buffer;
+    if (this.#ptr !== 0) this.#viewed = true;
+    return buf;
   }
 
   override data(): TypedArray {
@@ -237,18 +386,46 @@ export class ConcreteArray extends Array {
     return build(0, 0);
   }
 
+  /**
+   * Frees the elements now (a no-op when already freed). A view() taken earlier keeps
+   * the block, and reads this array's last values, until the view is garbage collected;
+   * pending operations recorded earlier that read this array keep it until they run.
+   */
   override dispose(): void {
-    if (this.#ptr !== 0) release(this, this.#ptr);
+    if (this.#gone !== null) return;
+    this.#gone = "disposed";
+    if (this.#readers === 0) this.#release();
+  }
+
+  /** Frees what the array holds, once nothing reads it any more. */
+  #release(): void {
+    if (this.#ptr !== 0) {
+      if (this.#viewed) releaseAfterView(this, waxMemory(), this.#ptr, this.#buf!);
+      else release(this, waxMemory(), this.#ptr);
+    }
+    const op = this.#pending;
+    this.#pending = null;
     this.#ptr = 0;
     this.#buf = null;
+    this.#weight = null;
+    op?.inputs.forEach((x) => x.#dropReader());
   }
 
   get isDisposed(): boolean {
-    return this.#buf === null;
+    return this.#gone !== null;
+  }
+
+  override isDeleted(): boolean {
+    return this.#gone !== null;
+  }
+
+  override blockUntilReady(): this {
+    void this.buffer;
+    return this;
   }
 
   override toString(): string {
-    if (this.isDisposed) return `Array(<disposed> ${this.aval.strShort()})`;
+    if (this.isDisposed) return `Array(<${this.#gone === "donated" ? "deleted" : "disposed"}> ${this.aval.strShort()})`;
     return formatArray(this.buffer, this.shape, this.dtype, this.weakType);
   }
 

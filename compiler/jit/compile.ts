@@ -18,7 +18,10 @@ export let lastCompileTimes: CompileTimes = { lower: 0, emit: 0, instantiate: 0 
 
 /** Something that runs a jaxpr on concrete arrays: a compiled module, or op by op. */
 export interface Runnable {
-  call(inputs: readonly ConcreteArray[]): ConcreteArray[];
+  /** `donate[i]` deletes input i once it is no longer needed (its block may become an output's). */
+  call(inputs: readonly ConcreteArray[], donate?: readonly boolean[]): ConcreteArray[];
+  /** Frees what the runnable holds in the shared memory (a cache evicted it). */
+  dispose?(): void;
 }
 
 /**
@@ -30,7 +33,14 @@ export function compileOrInterpret(jaxpr: Jaxpr, consts: ConcreteArray[], opts: 
     return compileJaxpr(jaxpr, consts, opts);
   } catch (e) {
     if (!(e instanceof LoweringError && e.interpretable)) throw e;
-    return { call: (inputs) => evalJaxpr(jaxpr, consts, inputs) as ConcreteArray[] };
+    return {
+      call: (inputs, donate) => {
+        const outs = evalJaxpr(jaxpr, consts, inputs) as ConcreteArray[];
+        // An output may be the input itself (an identity): then it is not deleted.
+        donate?.forEach((d, i) => d && !outs.includes(inputs[i]!) && !inputs[i]!.isDisposed && inputs[i]!.deleteDonated());
+        return outs;
+      },
+    };
   }
 }
 

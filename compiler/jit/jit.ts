@@ -8,22 +8,33 @@ import { activeMains, axisFrameOf, bind, isTracing } from "../core/trace.js";
 import type { EmitOptions } from "../backend/emit.js";
 import { buildModule, type ModuleOptions } from "../aot/module.js";
 import { type ClosedJaxpr, convertConstvarsToInvars } from "../jaxpr/jaxpr.js";
-import { checkArgnums, checkOptions, splitStatic } from "../jaxpr/static-args.js";
+import { checkArgnums, checkOptions, resolveArgnums, splitStatic } from "../jaxpr/static-args.js";
 import { type TracedFunction, leafAval, traceToJaxpr } from "../jaxpr/trace.js";
 import { lowerJaxpr } from "../lower/lower.js";
 import type { Program } from "../lower/ir.js";
 import { pyTuple } from "../shape.js";
 import { type TreeDef, treeDefString, treeFlatten, treeUnflatten } from "../tree.js";
+import { ValueError } from "../transforms/vmap.js";
 import { type Runnable, compileJaxpr, compileOrInterpret } from "./compile.js";
 import type { Executable } from "./executable.js";
+import { LruCache } from "./lru.js";
 
 export interface JitOptions {
   /** Positions of arguments that are not traced (an int or a list; negative counts from the end): their values are part of the cache key. */
   staticArgnums?: number | number[];
+  /**
+   * Positions of arguments whose buffers the call may take over (JAX's donate_argnums): a
+   * donated array is deleted by the call, and its block is reused for an output of the
+   * same shape and dtype where the program allows it. Using it afterwards is an error.
+   */
+  donateArgnums?: number | number[];
 }
 
 /** The options jit knows; any other key in its options object is an error naming it. */
-const JIT_OPTIONS = ["staticArgnums"] as const satisfies readonly (keyof JitOptions)[];
+const JIT_OPTIONS = ["staticArgnums", "donateArgnums"] as const satisfies readonly (keyof JitOptions)[];
+
+/** Argument signatures each jitted function keeps compiled: the least recently used one is dropped past this many. */
+export const JIT_CACHE_SIZE = 64;
 
 interface CacheEntry {
   exe: Runnable;
@@ -102,14 +113,33 @@ export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions =
   const argnums = checkArgnums(opts.staticArgnums, "staticArgnums", "jit");
   const hasStatics = argnums.length > 0;
   const name = functionName(fn);
-  const cache = new Map<string, CacheEntry>();
+  const donateArgnums = checkArgnums(opts.donateArgnums, "donateArgnums", "jit");
+  const cache = new LruCache<string, CacheEntry>(JIT_CACHE_SIZE, (e) => e.exe.dispose?.());
   const split = (args: unknown[]) => splitStatic(fn, args, argnums, `jit ${name}`);
+
+  /** Per leaf of the dynamic arguments: whether its argument is donated. */
+  const donatedLeaves = (args: unknown[]): boolean[] | undefined => {
+    if (donateArgnums.length === 0) return undefined;
+    const where = `jit ${name}`;
+    const donated = resolveArgnums(donateArgnums, args.length, "donateArgnums", where);
+    const statics = resolveArgnums(argnums, args.length, "staticArgnums", where);
+    const flags: boolean[] = [];
+    args.forEach((a, i) => {
+      if (statics.has(i)) {
+        if (donated.has(i)) throw new ValueError(`${where}: argument ${i} is both static and donated (staticArgnums and donateArgnums overlap)`);
+        return;
+      }
+      const n = a instanceof ConcreteArray ? 1 : treeFlatten(a)[0].length;
+      for (let k = 0; k < n; k++) flags.push(donated.has(i));
+    });
+    return flags;
+  };
 
   // One trace per signature (tree, avals, static values, and the named axes in scope, whose
   // sizes collectives bake in), shared by concrete calls and calls inside another trace,
   // as JAX's jit does. A trace that closed over tracers of an outer transformation is tied
   // to that trace, so it is not kept.
-  const traces = new Map<string, { t: TracedFunction; callJaxpr: ReturnType<typeof convertConstvarsToInvars> }>();
+  const traces = new LruCache<string, { t: TracedFunction; callJaxpr: ReturnType<typeof convertConstvarsToInvars> }>(JIT_CACHE_SIZE);
   const traceOf = (args: unknown[]) => {
     const { dyn, call, staticKey } = split(args);
     const [leaves, tree] = treeFlatten(dyn);
@@ -119,7 +149,11 @@ export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions =
     if (!entry) {
       const t = traceToJaxpr(call, dyn, name);
       entry = { t, callJaxpr: convertConstvarsToInvars(t.jaxpr.jaxpr) };
-      if (t.jaxpr.consts.every((c) => c instanceof ConcreteArray)) traces.set(key, entry);
+      if (t.jaxpr.consts.every((c) => c instanceof ConcreteArray)) {
+        // The cache keeps the constants: scopes must not free them.
+        (t.jaxpr.consts as ConcreteArray[]).forEach((c) => (c.pinned = true));
+        traces.set(key, entry);
+      }
     }
     return { ...entry, leaves };
   };
@@ -127,7 +161,9 @@ export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions =
   const traced = (args: unknown[]): unknown => {
     const { t, callJaxpr, leaves } = traceOf(args);
     const operands = [...t.jaxpr.consts, ...leaves.map((l) => asArray(l as never, `${name} argument`))];
-    const outs = bind("xla_call", operands, { call_jaxpr: callJaxpr, name, donated_invars: operands.map(() => false) });
+    const donatedArgs = donatedLeaves(args) ?? leaves.map(() => false);
+    const donatedInvars = [...t.jaxpr.consts.map(() => false), ...donatedArgs];
+    const outs = bind("xla_call", operands, { call_jaxpr: callJaxpr, name, donated_invars: donatedInvars });
     return treeUnflatten(t.outTree, outs);
   };
 
@@ -151,10 +187,12 @@ export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions =
     let entry = cache.get(key);
     if (!entry) {
       const { t } = traceOf(args);
-      entry = { exe: compileOrInterpret(t.jaxpr.jaxpr, t.jaxpr.consts as ConcreteArray[]), outTree: t.outTree };
+      const consts = t.jaxpr.consts as ConcreteArray[];
+      consts.forEach((c) => (c.pinned = true)); // the cache keeps them: scopes must not free them
+      entry = { exe: compileOrInterpret(t.jaxpr.jaxpr, consts), outTree: t.outTree };
       cache.set(key, entry);
     }
-    const outs = entry.exe.call(leaves as ConcreteArray[]);
+    const outs = entry.exe.call(leaves as ConcreteArray[], donatedLeaves(args));
     return entry.outTree.kind === "leaf" ? outs[0] : treeUnflatten(entry.outTree, outs);
   };
 

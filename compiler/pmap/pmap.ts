@@ -73,7 +73,10 @@ export function pmap<F extends (...args: any[]) => any>(fn: F, axisName: string,
       const t = traceToJaxpr(body, shardSpecs, name, { axisName, axisSize: n });
       entry = { traced: t, jaxpr: convertConstvarsToInvars(t.jaxpr.jaxpr) };
       // A traced body that closes over tracers of an outer transformation cannot be cached.
-      if (t.jaxpr.consts.every((c) => c instanceof ConcreteArray)) cache.set(key, entry);
+      if (t.jaxpr.consts.every((c) => c instanceof ConcreteArray)) {
+        (t.jaxpr.consts as ConcreteArray[]).forEach((c) => (c.pinned = true)); // kept by the cache: scopes must not free them
+        cache.set(key, entry);
+      }
     }
     const { traced, jaxpr } = entry;
     const outSpecs = broadcastPrefix(opts.outAxes === undefined ? 0 : opts.outAxes, treeUnflatten(traced.outTree, traced.jaxpr.outAvals.map(() => 0)), "pmap out_axes") as (number | null)[];

@@ -39,15 +39,15 @@ function shardExecutable(jaxpr: Jaxpr, axisName: string, n: number): ShardExecut
   const devinfo = Array.from({ length: n }, (_, d) => {
     const p = mem.alloc(4 * (1 + perms.length));
     const i32 = views().i32;
-    i32[p >> 2] = d;
-    perms.forEach((src, k) => (i32[(p >> 2) + 1 + k] = src[d]!));
+    i32[p >>> 2] = d;
+    perms.forEach((src, k) => (i32[(p >>> 2) + 1 + k] = src[d]!));
     return p;
   });
   const slotBytes = program.pmap?.slotBytes ?? 16;
   const workspace = mem.alloc((n + 1) * slotBytes);
   views().u8.fill(0, workspace, workspace + (n + 1) * slotBytes); // slot n stays zero: ppermute's "nothing sent"
   const barrier = mem.alloc(16);
-  views().i32.fill(0, barrier >> 2, (barrier >> 2) + 4);
+  views().i32.fill(0, barrier >>> 2, (barrier >>> 2) + 4);
   const scratch = Array.from({ length: n }, () => (program.scratchBytes > 0 ? mem.alloc(program.scratchBytes) : 0));
   exe = { program, module, n, scratch, devinfo, workspace, barrier };
   cache.set(jaxpr, exe);
@@ -78,9 +78,9 @@ export function runPmap(args: ConcreteArray[], params: Params<"xla_pmap">): Conc
   const outAvals = jaxpr.outAvals;
   const outPtrs = outAvals.map((a) => mem.alloc(n * bytesOf(a)));
   const i32 = mem.views().i32;
-  Atomics.store(i32, exe.barrier >> 2, 0);
-  Atomics.store(i32, (exe.barrier >> 2) + 2, 0);
-  Atomics.store(i32, (exe.barrier >> 2) + 3, spinLimit(n));
+  Atomics.store(i32, exe.barrier >>> 2, 0);
+  Atomics.store(i32, (exe.barrier >>> 2) + 2, 0);
+  Atomics.store(i32, (exe.barrier >>> 2) + 3, spinLimit(n));
   const perDevice = Array.from({ length: n }, (_, d) => [
     ...ptrs.map((p, i) => (in_axes[i] === null || in_axes[i] === undefined ? p : p + d * shardIn[i]!)),
     ...outPtrs.map((p, j) => p + d * bytesOf(outAvals[j]!)),
