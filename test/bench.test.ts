@@ -1,5 +1,5 @@
 // `npm run bench` as a smoke test: `node dist/bench/run.js --quick` in a child process
-// exits 0, prints both tables with a row for every workload (W1–W10), and writes its JSON,
+// exits 0, prints both tables with a row for every workload (W1–W11), and writes its JSON,
 // Markdown and SVG with the expected structure. No timing is asserted: only that every
 // row was checked and, where it ran, timed.
 
@@ -12,7 +12,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10"];
+const WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10", "W11"];
 const LIBS = ["wax", "plain JS", "jax-js", "tfjs"];
 const STATUSES = ["ok", "n/a", "mismatch", "error"];
 

@@ -121,9 +121,9 @@ test("forgotten arrays are reclaimed under pressure: an awaiting loop without di
   close(x, STEPS);
   // The collector ran because each array's external weight told it how much it holds;
   // what it found is freed as the event loop turns. No gc() here. (Relative to what
-  // earlier tests in this process hold.)
+  // earlier tests in this process hold; finalisers may take a few turns of a busy machine.)
   const held = () => memoryStats().bytesInUse - before.bytesInUse;
-  for (let i = 0; i < 50 && held() > 64 * MB; i++) await sleep(20);
+  for (let i = 0; i < 250 && held() > 64 * MB; i++) await sleep(20);
   assert.ok(held() <= 64 * MB, `the loop holds ${(held() / MB).toFixed(1)} MiB after it`);
   const finalized = memoryStats().finalizedBlocks - before.finalizedBlocks;
   assert.ok(finalized >= STEPS - 100, `only ${finalized} blocks were finalized`);

@@ -114,6 +114,8 @@ export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions =
   const hasStatics = argnums.length > 0;
   const name = functionName(fn);
   const donateArgnums = checkArgnums(opts.donateArgnums, "donateArgnums", "jit");
+  const both = donateArgnums.filter((i) => argnums.includes(i));
+  if (both.length > 0) throw new ValueError(`jit ${name}: argument ${both[0]} is both static and donated (staticArgnums and donateArgnums overlap)`);
   const cache = new LruCache<string, CacheEntry>(JIT_CACHE_SIZE, (e) => e.exe.dispose?.());
   const split = (args: unknown[]) => splitStatic(fn, args, argnums, `jit ${name}`);
 
