@@ -7,6 +7,7 @@ import * as dataParallel from "../examples/data-parallel.js";
 import * as logistic from "../examples/logistic-regression.js";
 import * as perExample from "../examples/per-example-grads.js";
 import * as mlp from "../examples/train-mlp.js";
+import * as long from "../examples/train-long.js";
 
 function run<T>(main: (log: (line: string) => void) => T): { out: T; text: string } {
   const lines: string[] = [];
@@ -51,6 +52,14 @@ test("data parallel: pmap + lax.pmean over 2 devices gives the single-device par
   assert.is(out.replicaDiff, 0, "every device holds the same parameters");
   assert.ok(out.finalLoss < 0.3, `the loss fell: ${out.finalLoss}`);
   assert.match(text, `max difference ${out.maxDiff.toExponential(2)}`);
+});
+
+test("a long training loop with donated params and state, no dispose(): memory stays flat", () => {
+  const { out, text } = run((log) => long.main(log, 150));
+  assert.ok(out.losses[149]! < out.losses[0]! / 10, `the loss fell: ${out.losses[0]} → ${out.losses[149]}`);
+  assert.is(out.inUseAtEnd, out.inUseAfterFirst, "the bytes in use after 150 steps equal those after the first");
+  assert.ok(out.peak <= out.inUseAfterFirst + (1 << 20), `peak ${out.peak} against ${out.inUseAfterFirst} after the first step`);
+  assert.match(text, "150 steps in");
 });
 
 test.run();
