@@ -30,3 +30,5 @@ export * from "./oracle.js";
 export * from "./generate.js";
 export * from "./run.js";
 export { Rng } from "../rng.js";
+export * from "./modes.js";
+export * from "./cli.js";
