@@ -7,8 +7,8 @@
 // or a member of an exported `entries` object, for names made in a loop:
 //   export const entries = { predict_b1: ..., predict_b8: ... };
 
-import { existsSync, statSync } from "node:fs";
-import { register } from "node:module";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { createRequire, register } from "node:module";
 import { relative, resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Lowered } from "../compiler/index.js";
@@ -43,12 +43,43 @@ function userFrame(err: unknown): string | undefined {
   const stack = err instanceof Error ? err.stack : undefined;
   if (!stack) return undefined;
   for (const line of stack.split("\n").slice(1)) {
-    const m = /\(?((?:file:\/\/)?\/[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line);
+    // "at fn (/path:1:2)" or "at /path:1:2"; not node:internal/... frames.
+    const m = /(?:\(|at )((?:file:\/\/)?\/[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line);
     if (!m) continue;
     const path = m[1]!.startsWith("file:") ? fileURLToPath(m[1]!.replace(/\?.*$/, "")) : m[1]!;
     if (path.startsWith(WAX_DIST) || path.includes("/node_modules/")) continue;
-    const rel = relative(process.cwd(), path);
-    return `${rel.startsWith("..") ? path : rel}:${m[2]}:${m[3]}`;
+    return `${shownPath(path)}:${m[2]}:${m[3]}`;
+  }
+  return undefined;
+}
+
+/** `path` as the user would write it: relative to the working directory when it is under it. */
+function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith("..") ? path : rel;
+}
+
+/**
+ * Where a syntax error in the model is (`model.ts:3:10`, columns from 1) and what it is.
+ * tsx reports esbuild's TransformError with `file:line:column` (column from 0) in its
+ * message; for a JavaScript file Node rejected, whose SyntaxError carries no location,
+ * esbuild (tsx's own dependency) parses the file again to find it.
+ */
+function syntaxError(e: Error, path: string): { at: string; message: string } | undefined {
+  const located = (file: string, line: number, column: number, message: string) => ({ at: `${shownPath(file)}:${line}:${column + 1}`, message });
+  if (e.name === "TransformError") {
+    const m = /^(.+?):(\d+):(\d+): ERROR: (.+)$/m.exec(e.message);
+    return m ? located(m[1]!, Number(m[2]), Number(m[3]), m[4]!) : undefined;
+  }
+  if (e.name !== "SyntaxError") return undefined;
+  try {
+    const fromTsx = createRequire(createRequire(import.meta.url).resolve("tsx"));
+    const esbuild = fromTsx("esbuild") as typeof import("esbuild");
+    const loader = /\.[cm]?tsx?$/.test(path) ? "ts" : "js";
+    esbuild.transformSync(readFileSync(path, "utf8"), { loader, format: "esm", sourcefile: path });
+  } catch (parseError) {
+    const first = (parseError as { errors?: { text: string; location: { file: string; line: number; column: number } | null }[] }).errors?.[0];
+    if (first?.location) return located(first.location.file || path, first.location.line, first.location.column, e.message);
   }
   return undefined;
 }
@@ -79,6 +110,8 @@ export async function importUserModule(file: string): Promise<Record<string, unk
     return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
+    const syntax = syntaxError(e, path);
+    if (syntax) throw new CliError(`${syntax.at}: ${file} failed to load: SyntaxError: ${syntax.message}`, { cause: e });
     const at = userFrame(e);
     throw new CliError(`${file}: failed to load${at ? ` (at ${at})` : ""}: ${e.name}: ${e.message}`, { cause: e });
   }

@@ -1,25 +1,27 @@
-// Seeded random programs (test/fuzz/) run three ways: the reference
-// interpreter, eager wasm kernels and jit. A fixed slice of seeds runs here; `npm run
-// fuzz -- --seed N --count M` runs long sweeps. A failing seed prints a shrunk
-// reproduction: the program, its inputs, expected vs got, and its jaxpr.
+// Seeded random programs (test/fuzz/) run on the reference interpreter, as eager wasm
+// kernels and under jit, and each under one transformation of test/fuzz/modes.ts in turn
+// (vmap, a static argument, pmap). A fixed slice of seeds runs here; `npm run fuzz --
+// --seed N --count M` runs long sweeps with every mode and the CLI. A failing seed prints
+// a shrunk reproduction: the program, its inputs, expected vs got, and its jaxpr.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { numpy as np } from "../compiler/index.js";
 import {
-  type Failure, type Op, type Program, Reject, Rng, analyzeOp, analyzeProgram, checkProgram, compareArrays,
-  deadCodeEliminate, describeProgram, findFailure, formatReproduction, generateProgram, makeInput, shrinkProgram,
-  ulpDistance, valueInfo,
+  type Failure, MODES, type Op, type Program, Reject, Rng, analyzeOp, analyzeProgram, checkModes, checkProgram,
+  compareArrays, deadCodeEliminate, describeProgram, findFailure, formatReproduction, generateProgram, makeInput,
+  modeFailureFinder, shrinkProgram, ulpDistance, valueInfo,
 } from "./fuzz/index.js";
 
-const SEEDS = { first: 1, count: 100 };
+const SEEDS = { first: 1, count: 300 };
 
 for (let seed = SEEDS.first; seed < SEEDS.first + SEEDS.count; seed++) {
-  test(`random program, seed ${seed}`, () => {
+  const mode = MODES[seed % MODES.length]!;
+  test(`random program, seed ${seed} (and under ${mode})`, () => {
     const { program, infos } = generateProgram(seed);
-    const failure = checkProgram(program, infos);
+    const failure = checkProgram(program, infos) ?? checkModes(program, [mode], infos);
     if (failure) {
-      const small = shrinkProgram(program, failure);
+      const small = shrinkProgram(program, failure, 400, modeFailureFinder(failure) ?? findFailure);
       assert.unreachable(`seed ${seed}: ${failure.mode}: ${failure.message}\n\nshrunk reproduction:\n${formatReproduction(small.program, small.failure)}`);
     }
   });

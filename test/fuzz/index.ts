@@ -31,3 +31,5 @@ export * from "./generate.js";
 export * from "./run.js";
 export { Rng } from "../rng.js";
 export * from "./grad.js";
+export * from "./modes.js";
+export * from "./cli.js";

@@ -26,10 +26,13 @@ export function inputsOf(p: Program): WaxArray[] {
 }
 
 export interface Failure {
-  mode: "eager" | "jit";
+  /** "eager", "jit", or a transformation of ./modes.ts ("vmap", "jit(vmap)", "static", "pmap", "jit(pmap)", "cli"). */
+  mode: string;
   /** Which output, or -1 for a crash. */
   output: number;
   message: string;
+  /** For a transformation: how the program `f` was transformed, as code. */
+  transform?: string;
 }
 
 /** Runs `p` on the reference, eagerly on wasm and under jit; the first disagreement, or null. */
@@ -37,7 +40,7 @@ export function checkProgram(p: Program, infos: ValueInfo[] = analyzeProgram(p))
   const fn = programFunction(p);
   const xs = inputsOf(p);
   const want = withEagerBackend("reference", () => fn(...xs));
-  const runs: [Failure["mode"], () => WaxArray[]][] = [
+  const runs: [string, () => WaxArray[]][] = [
     ["eager", () => withEagerBackend("wasm", () => fn(...xs))],
     ["jit", () => withEagerBackend("wasm", () => jit(fn)(...xs) as WaxArray[])],
   ];
@@ -185,7 +188,8 @@ export function formatReproduction(p: Program, failure: Failure): string {
   const out: string[] = [describeProgram(p), ""];
   xs.forEach((x, i) => out.push(`${valueName(i)} = ${dataString(x)}`));
   out.push("", `${failure.mode} disagrees with the reference${failure.output >= 0 ? ` on output ${failure.output}` : ""}: ${failure.message}`);
-  if (failure.output >= 0) {
+  if (failure.transform) out.push(`the transformation, with f the program above: ${failure.transform}`);
+  if (failure.output >= 0 && (failure.mode === "eager" || failure.mode === "jit")) {
     const want = withEagerBackend("reference", () => fn(...xs))[failure.output]!;
     let got: WaxArray | string;
     try {
