@@ -93,7 +93,14 @@ export function emitModule(bin: Binaryen, entries: EntryProgram[], mathlib: Uint
   // cheap passes that matter (dropping unused library code, inlining it into kernels) and
   // leaves the rest to the engine; ahead-of-time compilation asks for a real level.
   m.runPasses(["remove-unused-module-elements"]);
-  if (needMath) m.runPasses(["inlining-optimizing"]);
+  if (needMath) {
+    // Each kernel is called once, from the entry, so Binaryen would inline every kernel into
+    // the entry and then optimise that one giant function: seconds for a training step's
+    // fifty kernels. Kernels stay functions; only the library is inlined, into them.
+    bin.setPassArgument("no-inline", `*${KERNEL_MARK}*`);
+    m.runPasses(["no-inline", "inlining-optimizing"]);
+    bin.setPassArgument("no-inline", null);
+  }
   const level = opts.optimize ?? 0;
   if (level > 0) {
     bin.setOptimizeLevel(Math.min(level, 3));
@@ -105,6 +112,9 @@ export function emitModule(bin: Binaryen, entries: EntryProgram[], mathlib: Uint
   m.dispose();
   return { bytes, text };
 }
+
+/** In every kernel function's name, so that a pass argument can pick the kernels out. */
+const KERNEL_MARK = "$kernel";
 
 function kernelBuffers(k: Kernel): Set<number> {
   const out = new Set<number>();
@@ -176,7 +186,7 @@ function addEntry(bin: Binaryen, m: binaryenT.Module, entry: string, p: Program,
     const fb = new FnBuilder(bin, m, used.map(() => i32));
     const ptr = (buf: number) => fb.get(used.indexOf(buf), i32);
     const body = emitKernel(fb, k, ptr, simd, relaxed);
-    const name = `${entry}$k${idx}_${k.kind}`;
+    const name = `${entry}${KERNEL_MARK}${idx}_${k.kind}`;
     m.addFunction(name, bin.createType(used.map(() => i32)), bin.none, fb.vars, m.block(null, body));
     calls.push(m.call(name, used.map((b) => bufferPtr(entryFb, b)), bin.none));
   });
