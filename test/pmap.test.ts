@@ -118,6 +118,15 @@ test("psum, pmax, pmin and pmean over a pytree of several arrays (one collective
   viaPmap.forEach((x, k) => expectArray(x, viaVmap[k]!.toList(), "float32"));
 });
 
+test("collectives of empty arrays computed with the math library (found by the fuzzer: a hang on 2 devices)", () => {
+  // Inlining every kernel into the entry let Binaryen reuse parameters as the barrier's
+  // locals, and V8's baseline tier then spun forever in the first barrier.
+  const x = np.zeros([n, 0, 3]);
+  const out = pmap((v: WaxArray) => [lax.psum(np.exp(v), "i"), lax.pmax(np.tanh(v), "i")], "i")(x) as WaxArray[];
+  out.forEach((o) => assert.equal(o.shape, [n, 0, 3]));
+  expectArray(pmap((v: WaxArray) => lax.psum(np.exp(v), "i"), "i")(np.zeros([n, 2])) as WaxArray, Array.from({ length: n }, () => [n, n]));
+});
+
 test("pytrees, unmapped arguments, in_axes and out_axes", () => {
   const params = { w: np.array([2, 3, 4], { dtype: "float32" }), b: np.array(1, { dtype: "float32" }) };
   const x = rows(n);
