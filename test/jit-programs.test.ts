@@ -13,7 +13,7 @@ import {
   modeFailureFinder, shrinkProgram, ulpDistance, valueInfo,
 } from "./fuzz/index.js";
 
-const SEEDS = { first: 1, count: 300 };
+const SEEDS = { first: 1, count: 500 };
 
 for (let seed = SEEDS.first; seed < SEEDS.first + SEEDS.count; seed++) {
   const mode = MODES[seed % MODES.length]!;

@@ -235,8 +235,9 @@ function innerReduce(fb: FnBuilder, k: Extract<Kernel, { kind: "reduce" }>, bufP
   const outS = sp.byKey.get("out")!;
   return [...sp.setup, ...loopNest(fb, sp.sizes, sp.streams, kept, sp.baseLocals, (curK) => {
     const acc = fb.local(sType);
-    const vacc = [fb.local(v128), fb.local(v128)];
-    const vtot = fb.local(v128);
+    // Vector accumulators only when the loop is vectorised: a scalar module declares no v128.
+    const vacc = vec ? [fb.local(v128), fb.local(v128)] : [];
+    const vtot = vec ? fb.local(v128) : -1;
     let which = 0;
     const step = (cur: number[], vector: boolean): Ref[] => {
       curRef = cur;
