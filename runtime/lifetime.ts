@@ -43,10 +43,16 @@ let madeSinceSweep = 0;
 const SWEEP_INTERVAL_MS = 50;
 let lastSweep = -Infinity;
 
-function scheduleSweep(): void {
+/**
+ * Arrays made and then forgotten when no collection follows (the program went idle) would
+ * wait for one indefinitely: so making an array also schedules a sweep, a little later.
+ */
+const IDLE_SWEEP_MS = 250;
+
+function scheduleSweep(delay = 0): void {
   if (sweepScheduled || madeSinceSweep === 0) return;
   sweepScheduled = true;
-  const wait = Math.max(0, lastSweep + SWEEP_INTERVAL_MS - performance.now());
+  const wait = Math.max(delay, lastSweep + SWEEP_INTERVAL_MS - performance.now());
   const timer = setTimeout(() => {
     sweepScheduled = false;
     madeSinceSweep = 0;
@@ -99,6 +105,7 @@ export function track(owner: object, memory: WaxMemory, ptr: number, bytes: numb
   registry.register(owner, { memory, ptr }, owner);
   memory.liveArrays++;
   madeSinceSweep++;
+  scheduleSweep(IDLE_SWEEP_MS);
   return externalWeight(bytes);
 }
 
