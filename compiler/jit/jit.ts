@@ -188,10 +188,8 @@ export function jit<F extends (...args: any[]) => any>(fn: F, opts: JitOptions =
     if (isTracing(leaves)) return traced(args);
     let entry = cache.get(key);
     if (!entry) {
-      const { t } = traceOf(args);
-      const consts = t.jaxpr.consts as ConcreteArray[];
-      consts.forEach((c) => (c.pinned = true)); // the cache keeps them: scopes must not free them
-      entry = { exe: compileOrInterpret(t.jaxpr.jaxpr, consts), outTree: t.outTree };
+      const { t } = traceOf(args); // on concrete arguments its constants are concrete, so traceOf pinned them
+      entry = { exe: compileOrInterpret(t.jaxpr.jaxpr, t.jaxpr.consts as ConcreteArray[]), outTree: t.outTree };
       cache.set(key, entry);
     }
     const outs = entry.exe.call(leaves as ConcreteArray[], donatedLeaves(args));
