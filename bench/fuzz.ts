@@ -14,7 +14,7 @@
 //   --min-ops A --max-ops B   ops per program (default 3 to 15)
 //   --shrink-budget K candidate programs tried while shrinking (default 400)
 //   --stop-after F    stop after F failures (default 5)
-//   --modes LIST      transformations, comma-separated (default vmap,static,pmap; "none" for none)
+//   --modes LIST      transformations, comma-separated (default vmap,static,pmap,nested; "none" for none)
 //   --cli-batch B     programs per `wax compile` batch (default 100; 0: no CLI check)
 //   --quiet           no progress lines
 //   --grad            differentiate the programs instead (test/fuzz/grad.ts): jvp against float64

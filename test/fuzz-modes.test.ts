@@ -17,7 +17,7 @@ const outRanks = (seed: number) => {
   return { program, ranks: program.outputs.map((o) => infos[o]!.shape.length) };
 };
 
-test("the npm test seeds map programs every way: nested vmaps, unmapped and negative axes, each collective, pmap on 2 devices", () => {
+test("the npm test seeds map programs every way: nested vmaps, pmap inside vmap and vmap inside pmap, unmapped and negative axes, each collective, pmap on 2 devices", () => {
   const seen = new Set<string>();
   for (const seed of SEEDS) {
     const mode = MODES[seed % MODES.length]!;
@@ -25,6 +25,7 @@ test("the npm test seeds map programs every way: nested vmaps, unmapped and nega
     const { program, ranks } = outRanks(seed);
     const cfg = mapConfig(program, mode, ranks);
     seen.add(`${mode} levels ${cfg.levels.length}`);
+    if (mode === "nested") seen.add(`nested ${cfg.levels.map((l) => l.transform).join(" of ")}${cfg.levels.some((l) => l.transform === "pmap" && l.size > 1) ? " on 2 devices" : ""}`);
     if (cfg.collective) seen.add(`${mode} ${cfg.collective.op}${cfg.collective.names.length > 1 ? " over both axes" : ""}`);
     for (const l of cfg.levels) {
       if (l.inAxes.some((a) => a === null)) seen.add(`${mode} unmapped input`);
@@ -35,10 +36,11 @@ test("the npm test seeds map programs every way: nested vmaps, unmapped and nega
     if (cfg.intInAxes) seen.add(`${mode} one int for in_axes`);
   }
   const want = [
-    "vmap levels 1", "vmap levels 2", "vmap psum", "vmap pmax", "vmap pmin", "vmap pmean", "vmap psum over both axes",
+    "vmap levels 1", "vmap levels 2", "vmap psum", "vmap pmax", "vmap pmin", "vmap pmean", "vmap pmax over both axes",
     "vmap unmapped input", "vmap negative in_axes", "vmap negative out_axes", "vmap size > 1", "vmap one int for in_axes",
     "pmap levels 1", "pmap psum", "pmap pmean", "pmap unmapped input", "pmap negative in_axes",
-    ...(deviceCount() >= 2 ? ["pmap size > 1"] : []),
+    "nested levels 2", "nested psum", "nested psum over both axes", "nested vmap of pmap", "nested pmap of vmap",
+    ...(deviceCount() >= 2 ? ["pmap size > 1", "nested vmap of pmap on 2 devices", "nested pmap of vmap on 2 devices"] : []),
   ];
   assert.equal(want.filter((w) => !seen.has(w)), [], `covered: ${[...seen].sort().join("; ")}`);
 });

@@ -159,6 +159,18 @@ test("nesting with vmap and jit", () => {
   expectArray(jAround, (vmap((v: WaxArray) => lax.psum(v, "i"), 0, 0, { axisName: "i" })(x) as WaxArray).toList());
 });
 
+test("vmap around pmap whose in_axes and out_axes are not 0 (found by the fuzzer's nested mode)", () => {
+  // vmap over the last axis of x[1, n, 2]; each example x[..., b] is [1, n], pmapped over axis 1.
+  const x = np.arange(n * 2).reshape(1, n, 2);
+  const f = pmap((v: WaxArray) => [v.mul(10)], "p", { inAxes: [1], outAxes: [1] });
+  for (const g of [vmap(f, [-1], [-3]), jit(vmap(f, [-1], [-3]))]) {
+    const [out] = g(x) as WaxArray[];
+    // out[b, 0, p] = 10 * x[0, p, b]
+    assert.equal(out!.shape, [2, 1, n]);
+    expectArray(out!, [0, 1].map((b) => [Array.from({ length: n }, (_, p) => 10 * (p * 2 + b))]), "int32");
+  }
+});
+
 test("makeJaxpr shows an xla_pmap equation as JAX 0.4.1 prints it", () => {
   const text = String(makeJaxpr(pmap((v: WaxArray) => lax.psum(v.mul(2.5), "i"), "i"))(np.zeros([2, 4])));
   assert.is(

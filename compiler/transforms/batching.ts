@@ -326,24 +326,20 @@ const xlaCallBatcher: BatchRule<"xla_call"> = (vals, dims, params, frame) => {
 };
 
 /**
- * pmap under vmap: the batch dim moves next to the mapped axis, so each device's shard
- * carries it at 0, and the per-device jaxpr is vmapped.
+ * pmap under vmap: the batch dim moves to axis 0 of each argument (a mapped argument's
+ * device axis shifts one to the right), so each device's shard carries it at 0, and the
+ * per-device jaxpr is vmapped; each output's device axis shifts likewise, after the batch dim.
  */
 const xlaPmapBatcher: BatchRule<"xla_pmap"> = (vals, dims, params, frame) => {
   const size = frame.axisSize;
   const axisName = frame.axisName === params.axis_name ? null : frame.axisName; // the pmap's own name shadows it
-  const moved = vals.map((v, i) => {
-    const d = dims[i];
-    if (d === null || d === undefined) return v;
-    const ax = params.in_axes[i];
-    // Put the batch dim where it will be axis 0 of the shard: right after the mapped axis when that is first.
-    return moveBatchAxis(v, d, ax === null || ax === undefined ? 0 : ax === 0 ? 1 : 0);
-  });
+  const moved = vals.map((v, i) => (dims[i] === null || dims[i] === undefined ? v : moveBatchAxis(v, dims[i]!, 0)));
+  const inAxes = params.in_axes.map((ax, i) => (ax === null || dims[i] === null || dims[i] === undefined ? ax : ax + 1));
   const shardAxes = dims.map((d) => (d === null ? null : 0));
-  const { jaxpr, consts } = batchedCall(params.call_jaxpr, `${shardAxes.join(",")}|${size}|${axisName}|${specKey(moved)}`, () => {
+  const { jaxpr, consts } = batchedCall(params.call_jaxpr, `${shardAxes.join(",")}|${size}|${axisName}|${specKey(moved)}|${inAxes.join(",")}`, () => {
     const body = (...args: Array[]) => vmap((...a: Array[]) => evalJaxpr(params.call_jaxpr, [], a), shardAxes, 0, { axisSize: size, axisName })(...args);
     const shardSpecs = moved.map((v, i) => {
-      const ax = params.in_axes[i];
+      const ax = inAxes[i];
       const shape = ax === null || ax === undefined ? [...v.shape] : v.shape.filter((_, k) => k !== ax);
       return new ShapeDtypeStruct(shape, v.dtype, v.weakType);
     });
@@ -356,10 +352,11 @@ const xlaPmapBatcher: BatchRule<"xla_pmap"> = (vals, dims, params, frame) => {
     call_jaxpr: jaxpr,
     donated_invars: [...traced.consts.map(() => false), ...params.donated_invars],
     global_arg_shapes: [...traced.consts.map(() => null), ...params.global_arg_shapes],
-    in_axes: [...traced.consts.map(() => null), ...params.in_axes],
+    in_axes: [...traced.consts.map(() => null), ...inAxes],
+    out_axes: params.out_axes.map((oa) => oa + 1),
   });
-  // Each output is stacked on out_axes; the batch dim sits at 0 of each shard's output.
-  return [outs, params.out_axes.map((oa) => (oa === 0 ? 1 : 0))];
+  // Each shard's output has the batch dim at 0, and the device axis is stacked after it.
+  return [outs, outs.map(() => 0)];
 };
 
 /** ppermute over another map's axis: the batch dim rides along. */

@@ -9,6 +9,8 @@
 //           must not share a compiled entry.
 //   pmap    pmap over the devices (1 or 2), random in_axes and out_axes, optionally a
 //           collective over the device axis; run as is and under jit.
+//   nested  pmap inside vmap, or vmap inside pmap, each level with random axes, optionally
+//           a collective over one or both axis names; run as is and under jit.
 //
 // A mode's configuration derives from the program's seed, so a failure is reproducible
 // and the shrinker can re-check smaller programs with the same mode.
@@ -23,8 +25,9 @@ import { type Failure, programFunction } from "./run.js";
 
 export type Collective = "psum" | "pmax" | "pmin" | "pmean";
 
-/** One level of mapping: its size, axis name, and per argument / per output axes. */
+/** One level of mapping: its transformation, size, axis name, and per argument / per output axes. */
 export interface Level {
+  transform: "vmap" | "pmap";
   size: number;
   name: string;
   /** Per input: the mapped axis of the array this level sees, or null (not mapped). */
@@ -33,8 +36,10 @@ export interface Level {
   outAxes: number[];
 }
 
+export type MapMode = "vmap" | "pmap" | "nested";
+
 export interface MapConfig {
-  transform: "vmap" | "pmap";
+  transform: MapMode;
   /** Outermost first. */
   levels: Level[];
   /** A collective over these level names applied to each non-bool output, or none. */
@@ -58,35 +63,40 @@ function exampleInputs(p: Program, cfg: MapConfig, idx: number[]): InputSpec[] {
 }
 
 /** A random mapping of `p` (deterministic in its seed), given its output ranks. */
-export function mapConfig(p: Program, transform: "vmap" | "pmap", outRanks: number[]): MapConfig {
-  const g = new Rng(p.seed * 104729 + (transform === "pmap" ? 7 : 3));
-  const nLevels = transform === "vmap" && g.chance(0.3) ? 2 : 1;
+export function mapConfig(p: Program, transform: MapMode, outRanks: number[]): MapConfig {
+  const g = new Rng(p.seed * 104729 + (transform === "pmap" ? 7 : transform === "nested" ? 13 : 3));
+  // The transformation of each level, outermost first.
+  const kinds: ("vmap" | "pmap")[] =
+    transform === "nested" ? (g.chance(0.5) ? ["vmap", "pmap"] : ["pmap", "vmap"])
+    : transform === "vmap" && g.chance(0.3) ? ["vmap", "vmap"]
+    : [transform];
   const levels: Level[] = [];
   // Ranks as seen by each level, innermost first: every mapping level adds a dim.
   const inRanks = p.inputs.map((s) => s.shape.length);
   const outR = [...outRanks];
-  const pending: { size: number; name: string; mapped: boolean[] }[] = [];
-  for (let k = 0; k < nLevels; k++) {
-    const size = transform === "pmap" ? g.pick([1, Math.min(2, deviceCount())]) : g.pick([1, 2, 3]);
+  const pending: { kind: "vmap" | "pmap"; size: number; name: string; mapped: boolean[] }[] = [];
+  kinds.forEach((kind, k) => {
+    const size = kind === "pmap" ? g.pick([1, Math.min(2, deviceCount())]) : g.pick([1, 2, 3]);
     let mapped = p.inputs.map(() => g.chance(0.75));
     if (!mapped.some(Boolean)) mapped = p.inputs.map((_, i) => i === 0);
-    pending.push({ size, name: transform === "pmap" ? "p" : ["b", "c"][k]!, mapped });
-  }
+    pending.push({ kind, size, name: kind === "pmap" ? "p" : ["b", "c"][k]!, mapped });
+  });
   // Build from the innermost level outwards, so each level's axes fit the ranks it sees.
-  for (let k = nLevels - 1; k >= 0; k--) {
-    const { size, name, mapped } = pending[k]!;
+  for (let k = kinds.length - 1; k >= 0; k--) {
+    const { kind, size, name, mapped } = pending[k]!;
     const pickAxis = (rank: number) => {
       const ax = g.int(0, rank);
       return g.chance(0.25) ? ax - (rank + 1) : ax; // negative: counted from the end
     };
     const inAxes = mapped.map((m, i) => (m ? pickAxis(inRanks[i]!) : null));
-    const outAxes = outR.map((r) => (transform === "pmap" ? g.int(0, r) : pickAxis(r)));
-    levels.unshift({ size, name, inAxes, outAxes });
+    const outAxes = outR.map((r) => (kind === "pmap" ? g.int(0, r) : pickAxis(r)));
+    levels.unshift({ transform: kind, size, name, inAxes, outAxes });
     mapped.forEach((m, i) => m && inRanks[i]!++);
     outR.forEach((_, j) => outR[j]!++);
   }
+  const nLevels = levels.length;
   const collective = g.chance(0.35)
-    ? { op: g.pick(["psum", "pmax", "pmin", "pmean"] as Collective[]), names: nLevels === 2 && g.chance(0.3) ? ["b", "c"] : [g.pick(levels).name] }
+    ? { op: g.pick(["psum", "pmax", "pmin", "pmean"] as Collective[]), names: nLevels === 2 && g.chance(0.3) ? levels.map((l) => l.name) : [g.pick(levels).name] }
     : null;
   const firstAxis = levels[0]!.inAxes[0];
   const intInAxes = levels.length === 1 && levels[0]!.inAxes.every((a) => a !== null && a === firstAxis) && g.chance(0.5);
@@ -102,7 +112,7 @@ export function mappedFunction(p: Program, cfg: MapConfig): (...xs: WaxArray[]) 
     const l = cfg.levels[k]!;
     const inAxes = cfg.intInAxes ? l.inAxes[0]! : l.inAxes;
     const inner = f;
-    f = (cfg.transform === "pmap"
+    f = (l.transform === "pmap"
       ? pmap(inner, l.name, { inAxes, outAxes: l.outAxes })
       : vmap(inner, inAxes, l.outAxes, { axisName: l.name })) as (...xs: WaxArray[]) => WaxArray[];
   }
@@ -172,7 +182,7 @@ function expected(p: Program, cfg: MapConfig, examples: Example[], e: Example, j
  */
 export function checkMapped(
   p: Program,
-  transform: "vmap" | "pmap",
+  transform: MapMode,
   infos: ValueInfo[] = analyzeProgram(p),
   transformed: (p: Program, cfg: MapConfig) => (...xs: WaxArray[]) => WaxArray[] = mappedFunction,
 ): Failure | null {
@@ -210,7 +220,7 @@ export function describeMapping(cfg: MapConfig): string {
   for (let k = cfg.levels.length - 1; k >= 0; k--) {
     const l = cfg.levels[k]!;
     const inAxes = JSON.stringify(cfg.intInAxes ? l.inAxes[0] : l.inAxes);
-    code = cfg.transform === "pmap"
+    code = l.transform === "pmap"
       ? `pmap(${code}, "${l.name}", { inAxes: ${inAxes}, outAxes: ${JSON.stringify(l.outAxes)} })`
       : `vmap(${code}, ${inAxes}, ${JSON.stringify(l.outAxes)}, { axisName: "${l.name}" })`;
   }
@@ -253,8 +263,8 @@ export function checkStatic(p: Program, infos: ValueInfo[] = analyzeProgram(p), 
   return null;
 }
 
-export type Mode = "vmap" | "static" | "pmap";
-export const MODES: readonly Mode[] = ["vmap", "static", "pmap"];
+export type Mode = "vmap" | "static" | "pmap" | "nested";
+export const MODES: readonly Mode[] = ["vmap", "static", "pmap", "nested"];
 
 function checkMode(p: Program, mode: Mode, infos: ValueInfo[]): Failure | null {
   if (mode === "static") return checkStatic(p, infos);
