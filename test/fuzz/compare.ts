@@ -36,7 +36,8 @@ export function sameBits(a: number, b: number): boolean {
 
 /** How closely two results must agree. */
 export type Tolerance =
-  | { kind: "exact" }
+  /** Bit for bit; with `anyZeroSign`, +0 and -0 agree (a sum of zeros may be either, by the order it adds). */
+  | { kind: "exact"; anyZeroSign?: boolean }
   /** Within `ulps` f32 steps; non-finite values must match exactly. */
   | { kind: "ulps"; ulps: number }
   /** |got - want| <= bound (a number, or one bound per element); both non-finite passes. */
@@ -54,7 +55,7 @@ export function firstMismatch(got: ArrayLike<number>, want: ArrayLike<number>, t
   for (let i = 0; i < want.length; i++) {
     const w = want[i]!, g = got[i]!;
     if (tol.kind === "exact") {
-      if (!sameBits(g, w)) return { index: i, want: w, got: g, allowed: "exact" };
+      if (!sameBits(g, w) && !(tol.anyZeroSign && g === 0 && w === 0)) return { index: i, want: w, got: g, allowed: "exact" };
     } else if (tol.kind === "ulps") {
       if (ulpDistance(g, w) > tol.ulps) return { index: i, want: w, got: g, allowed: `${tol.ulps} ulp (off by ${ulpDistance(g, w)})` };
     } else {
